@@ -1,0 +1,439 @@
+//! The JSON contract of `../shared/docs/contract.md`, defined once.
+//!
+//! Both front ends parse arguments into these types and serialize these results, and the MCP
+//! tool schemas are generated from them, so a field cannot drift between the server, the WASM
+//! module and the documentation. Argument types reject unknown fields (typos are errors);
+//! PiAPI's own `input` object stays open because it carries prompts and URLs.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::catalog::{Confidence, Status, Unit};
+use crate::money::{Dec, Usd};
+
+/// The plans of facts §3.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanId {
+    Free,
+    Creator,
+    Pro,
+    Enterprise,
+}
+
+impl PlanId {
+    pub const ALL: [PlanId; 4] = [PlanId::Free, PlanId::Creator, PlanId::Pro, PlanId::Enterprise];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanId::Free => "free",
+            PlanId::Creator => "creator",
+            PlanId::Pro => "pro",
+            PlanId::Enterprise => "enterprise",
+        }
+    }
+}
+
+/// How a task is billed (facts §2): PiAPI's pool from credits, or the user's own seat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Payg,
+    Hya,
+}
+
+/// One line of work in PiAPI's Unified API Schema, plus a repeat count and hints.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSpec {
+    /// PiAPI model, exactly as sent to `POST /api/v1/task` (e.g. "kling", "Qubico/flux1-dev").
+    pub model: String,
+    /// PiAPI task type (e.g. "video_generation", "txt2img").
+    pub task_type: String,
+    /// The task's `input` object; fields that change the price are read, others are ignored.
+    #[serde(default)]
+    pub input: Map<String, Value>,
+    /// The task's `config` object; `service_mode` "public" is pay-as-you-go, "private" is HYA.
+    #[serde(default)]
+    pub config: Map<String, Value>,
+    /// How many identical tasks this line stands for (1–10,000).
+    #[serde(default = "one")]
+    pub count: u64,
+    /// Quantities that depend on media the estimator cannot see.
+    #[serde(default)]
+    pub hints: Hints,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// Facts about input media that fix a price which would otherwise be an interval.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Hints {
+    /// Length of the input or output video in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_seconds: Option<Dec>,
+    /// Number of frames of the input video.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames: Option<u64>,
+    /// Width in pixels of the input (or output) image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u64>,
+    /// Height in pixels of the input (or output) image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u64>,
+}
+
+/// Arguments of `estimate_cost`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EstimateArgs {
+    /// The tasks to price (1–1,000 lines).
+    pub tasks: Vec<TaskSpec>,
+    /// The account's plan; gates some services and sets the Midjourney relax limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanId>,
+    /// Mode for tasks whose `config.service_mode` is empty or absent (default "payg").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_mode: Option<Mode>,
+    /// Midjourney relax tasks already run today (for the 2× over-limit rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relax_used_today: Option<u64>,
+}
+
+/// Arguments of `precheck_credits`: the estimate arguments plus the account's funds.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrecheckArgs {
+    /// The tasks to check (1–1,000 lines).
+    pub tasks: Vec<TaskSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_mode: Option<Mode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relax_used_today: Option<u64>,
+    /// Account balance in USD. The MCP server fetches it from PiAPI when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance_usd: Option<Usd>,
+    /// Credits already frozen by running tasks, in USD (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frozen_usd: Option<Usd>,
+    /// Services with an active host-your-account seat (e.g. ["kling"]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hya_seats: Option<Vec<String>>,
+}
+
+impl PrecheckArgs {
+    /// The part of the arguments that prices the tasks.
+    pub fn estimate_args(&self) -> EstimateArgs {
+        EstimateArgs {
+            tasks: self.tasks.clone(),
+            plan: self.plan,
+            default_mode: self.default_mode,
+            relax_used_today: self.relax_used_today,
+        }
+    }
+}
+
+/// Codes of a line that could not be priced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LineErrorCode {
+    UnknownModel,
+    UnknownTaskType,
+    InvalidInput,
+    Unpriced,
+    ModeNotSupported,
+    Unbounded,
+}
+
+impl LineErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineErrorCode::UnknownModel => "unknown_model",
+            LineErrorCode::UnknownTaskType => "unknown_task_type",
+            LineErrorCode::InvalidInput => "invalid_input",
+            LineErrorCode::Unpriced => "unpriced",
+            LineErrorCode::ModeNotSupported => "mode_not_supported",
+            LineErrorCode::Unbounded => "unbounded",
+        }
+    }
+}
+
+/// A line that is left out of the totals, with the reason.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LineError {
+    pub index: usize,
+    pub code: LineErrorCode,
+    pub message: String,
+}
+
+/// One priced line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EstimateLine {
+    pub index: usize,
+    pub model: String,
+    pub task_type: String,
+    /// Catalog entry that priced the line.
+    pub entry_id: String,
+    pub variant: String,
+    pub mode: Mode,
+    pub count: u64,
+    pub unit: Unit,
+    /// Units per task, lower bound.
+    pub quantity_min: Dec,
+    /// Units per task, upper bound; null only on HYA lines whose quantity has no bound.
+    pub quantity_max: Option<Dec>,
+    /// PAYG price of one unit (the highest applicable tier when the tier is unknown).
+    pub unit_price_usd: Usd,
+    pub min_usd: Usd,
+    pub max_usd: Usd,
+    /// What PiAPI freezes for the whole line while its tasks run.
+    pub freeze_usd: Usd,
+    /// HYA seat the line needs; null for pay-as-you-go.
+    pub seat: Option<String>,
+    pub confidence: Confidence,
+    pub source: String,
+    pub status: Status,
+    /// Inputs that were missing and took their documented default, as `field=value`.
+    pub defaults_used: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Result of `estimate_cost`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EstimateResult {
+    pub catalog_version: String,
+    /// Name of the user's price overlay that was applied, if any.
+    pub overlay: Option<String>,
+    pub total_min_usd: Usd,
+    pub total_max_usd: Usd,
+    pub total_min_points: u64,
+    pub total_max_points: u64,
+    /// True when every line was priced and the total is a single figure.
+    pub exact: bool,
+    pub lines: Vec<EstimateLine>,
+    pub errors: Vec<LineError>,
+}
+
+/// Outcome of a pre-check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Ok,
+    InsufficientCredits,
+    Blocked,
+}
+
+/// Codes of what stops a batch from being submitted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockerCode {
+    InsufficientCredits,
+    PlanRequired,
+    SeatRequired,
+    ModeNotSupported,
+    ServiceDiscontinued,
+    Unpriced,
+    Unbounded,
+    InvalidInput,
+    UnknownModel,
+    UnknownTaskType,
+}
+
+impl From<LineErrorCode> for BlockerCode {
+    fn from(c: LineErrorCode) -> Self {
+        match c {
+            LineErrorCode::UnknownModel => BlockerCode::UnknownModel,
+            LineErrorCode::UnknownTaskType => BlockerCode::UnknownTaskType,
+            LineErrorCode::InvalidInput => BlockerCode::InvalidInput,
+            LineErrorCode::Unpriced => BlockerCode::Unpriced,
+            LineErrorCode::ModeNotSupported => BlockerCode::ModeNotSupported,
+            LineErrorCode::Unbounded => BlockerCode::Unbounded,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Blocker {
+    /// The line it concerns; null for the whole batch.
+    pub index: Option<usize>,
+    pub code: BlockerCode,
+    pub message: String,
+}
+
+/// A top-up that would cover a shortfall.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SuggestedTopUp {
+    pub amount_usd: Usd,
+    pub bonus_pct: Dec,
+    pub bonus_usd: Usd,
+    pub self_serve: bool,
+}
+
+/// Result of `precheck_credits`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PrecheckResult {
+    pub ok: bool,
+    pub decision: Decision,
+    pub available_usd: Usd,
+    pub required_usd: Usd,
+    pub shortfall_usd: Usd,
+    pub blockers: Vec<Blocker>,
+    pub suggested_top_up: Option<SuggestedTopUp>,
+    pub estimate: EstimateResult,
+}
+
+/// Arguments of `list_prices`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListPricesArgs {
+    /// Only this model (exact PiAPI model name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Only this task type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_type: Option<String>,
+    /// Case-insensitive substring over model, task type and variant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+}
+
+/// One row of the price list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PriceRow {
+    pub id: String,
+    pub model: String,
+    pub task_type: String,
+    pub variant: String,
+    pub unit: Unit,
+    /// PAYG price of one unit; null when unpriced or priced by tiers.
+    pub price_usd: Option<Usd>,
+    /// Price tiers by output pixels, when the entry has them.
+    pub tiers: Vec<crate::catalog::PriceTier>,
+    pub mode: Mode,
+    /// HYA seat that runs this service at no credit cost; null when pay-as-you-go only.
+    pub hya_seat: Option<String>,
+    pub confidence: Confidence,
+    pub source: String,
+    pub status: Status,
+    pub notes: String,
+}
+
+/// Result of `list_prices`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ListPricesResult {
+    pub catalog_version: String,
+    pub overlay: Option<String>,
+    pub entries: Vec<PriceRow>,
+}
+
+/// Arguments of `quote_top_up`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteTopUpArgs {
+    /// The one-time top-up in USD (> 0, at most two decimals).
+    pub amount_usd: Usd,
+    /// The account's plan; Enterprise may top up more without staff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct NextTier {
+    pub above_usd: Usd,
+    pub bonus_pct: Dec,
+}
+
+/// Result of `quote_top_up`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TopUpQuote {
+    pub amount_usd: Usd,
+    pub bonus_pct: Dec,
+    pub bonus_usd: Usd,
+    pub credited_usd: Usd,
+    pub credited_points: u64,
+    /// True when the amount is within the single self-serve top-up limit.
+    pub self_serve: bool,
+    pub self_serve_limit_usd: Usd,
+    pub next_tier: Option<NextTier>,
+}
+
+/// Result of `list_plans`: facts §2, §3 and §5 as data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlansResult {
+    pub catalog_version: String,
+    pub plans: Vec<crate::plans::Plan>,
+    pub usage_modes: Vec<crate::plans::UsageMode>,
+    pub hya_seats: Vec<crate::plans::HyaSeat>,
+    pub top_up_tiers: Vec<crate::topup::TopUpTier>,
+    pub account_facts: crate::plans::AccountFacts,
+}
+
+/// Arguments of tools that take none; an object so MCP schemas stay `type: object`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoArgs {}
+
+/// Credit-pack figures from PiAPI's account info, in USD.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Credits {
+    pub available: Usd,
+    pub used: Usd,
+    pub total: Usd,
+    pub frozen: Usd,
+}
+
+/// The PiAPI account a balance belongs to.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AccountRef {
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Result of `check_balance` (MCP only: it needs PiAPI, or the ledger when no key is set).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CheckBalanceResult {
+    pub available_usd: Usd,
+    pub frozen_usd: Usd,
+    /// The plan as PiAPI names it, when the account info carries it.
+    pub plan: Option<String>,
+    pub credits: Option<Credits>,
+    pub account: AccountRef,
+    /// Per-account concurrency limits (`max_concurrent_task_count`, `max_<service>_concurrency`).
+    pub concurrency: Map<String, Value>,
+    /// Where the figures come from: "piapi" or "ledger".
+    pub source: String,
+    /// When the figures were fetched (RFC 3339, UTC).
+    pub fetched_at: String,
+}
+
+/// Arguments of `get_task_cost`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetTaskCostArgs {
+    /// The PiAPI task id returned by `POST /api/v1/task`.
+    pub task_id: String,
+}
+
+/// Result of `get_task_cost`: what PiAPI charged beside what the catalog predicted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TaskCostResult {
+    pub task_id: String,
+    pub model: Option<String>,
+    pub task_type: Option<String>,
+    /// PiAPI's status, lower-cased (pending, processing, staged, completed, failed).
+    pub status: Option<String>,
+    pub frozen_usd: Usd,
+    pub consumed_usd: Usd,
+    pub frozen_points: u64,
+    pub consumed_points: u64,
+    /// The catalog's estimate of the task's own input; null when it cannot be priced.
+    pub estimate: Option<EstimateResult>,
+    /// Why `estimate` is null, when it is.
+    pub estimate_error: Option<String>,
+}

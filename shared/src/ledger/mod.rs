@@ -1,0 +1,1 @@
+//! The hold ledger (issue 5): filled in by the ledger work.

@@ -1,0 +1,252 @@
+//! Exact money and quantity types.
+//!
+//! Every amount is a `rust_decimal::Decimal`. JSON input may be a decimal string or a JSON
+//! number; numbers are read from their digits (serde_json's `arbitrary_precision`), never
+//! through `f64`, so `0.1 + 0.2` is `0.3` here. Output is always a decimal string, because a
+//! JSON number would be re-read as a binary float by most consumers.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// PiAPI reports usage in points: 1 USD = 10,000,000 points (facts §1).
+pub const POINTS_PER_USD: u64 = 10_000_000;
+
+/// The largest integer a JavaScript consumer reads exactly (2^53 − 1). Points above it would be
+/// silently rounded by `JSON.parse`, so the core refuses to produce them.
+pub const MAX_SAFE_POINTS: u64 = 9_007_199_254_740_991;
+
+/// The key serde_json uses to hand an `arbitrary_precision` number to a visitor.
+const SERDE_JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// Parses a decimal from its text: plain (`"12.50"`) or scientific (`"1e-3"`), exactly.
+pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    if t.is_empty() || t.len() != text.len() {
+        return Err(format!("\"{text}\" is not a decimal number"));
+    }
+    let parsed = if t.contains(['e', 'E']) {
+        Decimal::from_scientific(t)
+    } else {
+        Decimal::from_str_exact(t)
+    };
+    parsed.map_err(|_| format!("\"{text}\" is not a decimal number (at most 28 significant digits)"))
+}
+
+/// Serde visitor that accepts a decimal string, an integer, or an `arbitrary_precision` JSON
+/// number, and refuses binary floats.
+struct ExactDecimalVisitor;
+
+impl<'de> Visitor<'de> for ExactDecimalVisitor {
+    type Value = Decimal;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a decimal number as a string (\"12.50\") or a JSON number")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
+        parse_decimal(v).map_err(E::custom)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Decimal, E> {
+        Ok(Decimal::from(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Decimal, E> {
+        Ok(Decimal::from(v))
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Decimal, E> {
+        Decimal::from_str(&v.to_string()).map_err(|_| E::custom("number out of range"))
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Decimal, E> {
+        Decimal::from_str(&v.to_string()).map_err(|_| E::custom("number out of range"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Decimal, E> {
+        Err(E::custom(
+            "a binary floating-point value cannot carry money exactly; pass a decimal string such as \"12.50\"",
+        ))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decimal, A::Error> {
+        match map.next_key::<String>()? {
+            Some(key) if key == SERDE_JSON_NUMBER_TOKEN => {
+                let digits: String = map.next_value()?;
+                parse_decimal(&digits).map_err(de::Error::custom)
+            }
+            _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+        }
+    }
+}
+
+fn deserialize_exact<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    d.deserialize_any(ExactDecimalVisitor)
+}
+
+/// Builds the schema shared by every decimal input: a string or a number.
+fn decimal_input_schema(description: &str) -> Schema {
+    json_schema!({
+        "type": ["string", "number"],
+        "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+        "description": description,
+    })
+}
+
+macro_rules! decimal_newtype {
+    ($(#[$meta:meta])* $name:ident, $format:path, $schema_desc:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub Decimal);
+
+        impl $name {
+            pub const ZERO: Self = Self(Decimal::ZERO);
+
+            pub fn get(self) -> Decimal {
+                self.0
+            }
+        }
+
+        impl From<Decimal> for $name {
+            fn from(d: Decimal) -> Self {
+                Self(d)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(&$format(self.0))
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&$format(self.0))
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                deserialize_exact(d).map(Self)
+            }
+        }
+
+        impl JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                decimal_input_schema($schema_desc)
+            }
+
+            fn inline_schema() -> bool {
+                true
+            }
+        }
+    };
+}
+
+decimal_newtype!(
+    /// An amount of US dollars. Printed with at least two decimals ("2.00", "0.0015").
+    Usd,
+    format_usd,
+    "US dollars as a decimal string, e.g. \"12.50\" (a JSON number is accepted on input)"
+);
+
+decimal_newtype!(
+    /// A quantity or a percentage, printed without trailing zeros ("10", "2.5").
+    Dec,
+    format_plain,
+    "an exact decimal as a string, e.g. \"10\" or \"2.5\" (a JSON number is accepted on input)"
+);
+
+/// Formats dollars: trailing zeros trimmed, but never fewer than two decimals.
+pub fn format_usd(d: Decimal) -> String {
+    let mut n = d.normalize();
+    if n.scale() < 2 {
+        n.rescale(2);
+    }
+    n.to_string()
+}
+
+/// Formats a plain decimal with no trailing zeros.
+pub fn format_plain(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// Converts dollars to PiAPI points, refusing fractions of a point and values a JavaScript
+/// consumer could not read exactly.
+pub fn usd_to_points(usd: Decimal) -> Option<u64> {
+    let points = usd.checked_mul(Decimal::from(POINTS_PER_USD))?;
+    if !points.fract().is_zero() || points.is_sign_negative() {
+        return None;
+    }
+    let p = u64::try_from(points.trunc().mantissa() / 10i128.pow(points.trunc().scale())).ok()?;
+    (p <= MAX_SAFE_POINTS).then_some(p)
+}
+
+/// Converts PiAPI points to dollars exactly.
+pub fn points_to_usd(points: i64) -> Decimal {
+    Decimal::from(points) / Decimal::from(POINTS_PER_USD)
+}
+
+/// True when `d` is a whole multiple of one point (at most seven decimals of a dollar).
+pub fn is_point_exact(d: Decimal) -> bool {
+    d.normalize().scale() <= 7
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usd(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn usd_formatting_keeps_cents_and_trims_the_rest() {
+        assert_eq!(format_usd(usd("2")), "2.00");
+        assert_eq!(format_usd(usd("2.000")), "2.00");
+        assert_eq!(format_usd(usd("0.0060")), "0.006");
+        assert_eq!(format_usd(usd("0.00005")), "0.00005");
+        assert_eq!(format_plain(usd("10.00")), "10");
+    }
+
+    #[test]
+    fn points_are_exact_and_bounded() {
+        assert_eq!(usd_to_points(usd("0.45")), Some(4_500_000));
+        assert_eq!(usd_to_points(usd("0.00005")), Some(500));
+        assert_eq!(usd_to_points(usd("0.000000001")), None);
+        assert_eq!(usd_to_points(usd("-1")), None);
+        assert_eq!(usd_to_points(usd("900719925.4740991")), Some(MAX_SAFE_POINTS));
+        assert_eq!(usd_to_points(usd("900719925.4740992")), None);
+        assert_eq!(points_to_usd(2_800_000), usd("0.28"));
+    }
+
+    #[test]
+    fn json_numbers_are_read_from_their_digits() {
+        let v: Usd = serde_json::from_str("0.1").unwrap();
+        let w: Usd = serde_json::from_str("0.2").unwrap();
+        assert_eq!(v.0 + w.0, usd("0.3"));
+        let big: Usd = serde_json::from_str("12345678901234567890.123456789").unwrap();
+        assert_eq!(big.to_string(), "12345678901234567890.123456789");
+        let s: Usd = serde_json::from_str("\"650.01\"").unwrap();
+        assert_eq!(s.0, usd("650.01"));
+        let e: Usd = serde_json::from_str("1e-3").unwrap();
+        assert_eq!(e.0, usd("0.001"));
+    }
+
+    #[test]
+    fn malformed_money_is_refused_with_a_reason() {
+        for bad in ["\"12,50\"", "\"\"", "\" 1\"", "\"abc\"", "true", "null", "[1]", "{}"] {
+            let err = serde_json::from_str::<Usd>(bad).unwrap_err().to_string();
+            assert!(!err.is_empty(), "{bad}");
+        }
+    }
+}

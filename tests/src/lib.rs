@@ -1,0 +1,1 @@
+//! Golden vectors: loading and comparison shared by every front end's tests.

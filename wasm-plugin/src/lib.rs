@@ -1,0 +1,1 @@
+//! WebAssembly front end (issue 4).
