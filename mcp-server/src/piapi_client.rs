@@ -1,0 +1,1 @@
+//! HTTP client for PiAPI's account and task endpoints (being built).
