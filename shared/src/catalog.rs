@@ -23,7 +23,9 @@ use crate::topup::TopUpTier;
 pub const BUILTIN_JSON: &str = include_str!("../catalog/2026-11.json");
 
 /// How sure we are of a figure (facts, preamble). `overlay` marks a price the user supplied.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Confidence {
     Official,
@@ -89,7 +91,11 @@ pub enum QuantityRule {
         sum_when: Option<SumWhen>,
     },
     /// Characters of a text input, in started blocks.
-    TextBlocks { field: String, block: u64, max_chars: u64 },
+    TextBlocks {
+        field: String,
+        block: u64,
+        max_chars: u64,
+    },
     /// `hints.video_seconds`, in started blocks of `block` seconds. Without the hint the
     /// quantity is `[min, max]` when a maximum is documented, otherwise unbounded.
     VideoSeconds {
@@ -251,8 +257,8 @@ impl Catalog {
 
     /// Loads a whole catalog file, replacing the built-in one.
     pub fn from_json(text: &str) -> Result<Catalog, Error> {
-        let file: CatalogFile =
-            Error::parse_str(text).map_err(|e| Error::catalog(format!("catalog: {}", e.message)))?;
+        let file: CatalogFile = Error::parse_str(text)
+            .map_err(|e| Error::catalog(format!("catalog: {}", e.message)))?;
         Catalog::from_file(file, None)
     }
 
@@ -261,7 +267,12 @@ impl Catalog {
         let mut index: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
         let mut task_types: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (i, e) in file.entries.iter().enumerate() {
-            index.entry(e.model.clone()).or_default().entry(e.task_type.clone()).or_default().push(i);
+            index
+                .entry(e.model.clone())
+                .or_default()
+                .entry(e.task_type.clone())
+                .or_default()
+                .push(i);
             let tts = task_types.entry(e.model.clone()).or_default();
             if !tts.contains(&e.task_type) {
                 tts.push(e.task_type.clone());
@@ -270,13 +281,18 @@ impl Catalog {
         for tts in task_types.values_mut() {
             tts.sort();
         }
-        Ok(Catalog { file, overlay, index, task_types })
+        Ok(Catalog {
+            file,
+            overlay,
+            index,
+            task_types,
+        })
     }
 
     /// Lays a user's overlay (JSON text of an [`OverlayFile`]) over this catalog.
     pub fn with_overlay(&self, text: &str) -> Result<Catalog, Error> {
-        let overlay: OverlayFile =
-            Error::parse_str(text).map_err(|e| Error::catalog(format!("overlay: {}", e.message)))?;
+        let overlay: OverlayFile = Error::parse_str(text)
+            .map_err(|e| Error::catalog(format!("overlay: {}", e.message)))?;
         self.apply_overlay(overlay)
     }
 
@@ -284,16 +300,23 @@ impl Catalog {
         if overlay.name.trim().is_empty() {
             return Err(Error::catalog("overlay: name must not be empty"));
         }
-        let source = overlay.source.clone().unwrap_or_else(|| format!("overlay {}", overlay.name));
+        let source = overlay
+            .source
+            .clone()
+            .unwrap_or_else(|| format!("overlay {}", overlay.name));
         let mut file = self.file.clone();
         for (i, patch) in overlay.entries.into_iter().enumerate() {
             let Some(Value::String(id)) = patch.get("id").cloned() else {
-                return Err(Error::catalog(format!("overlay: entries[{i}].id is required (a string)")));
+                return Err(Error::catalog(format!(
+                    "overlay: entries[{i}].id is required (a string)"
+                )));
             };
             let touches_price = patch.contains_key("price_usd") || patch.contains_key("tiers");
             let mut merged = match file.entries.iter().position(|e| e.id == id) {
                 Some(pos) => {
-                    let Value::Object(base) = serde_json::to_value(&file.entries[pos]).unwrap_or_default() else {
+                    let Value::Object(base) =
+                        serde_json::to_value(&file.entries[pos]).unwrap_or_default()
+                    else {
                         unreachable!("an entry serializes to an object")
                     };
                     let mut m = base;
@@ -303,16 +326,24 @@ impl Catalog {
                 None => (None, patch.clone()),
             };
             if touches_price {
-                merged.1.entry("confidence").or_insert(Value::from("overlay"));
+                merged
+                    .1
+                    .entry("confidence")
+                    .or_insert(Value::from("overlay"));
                 if !patch.contains_key("confidence") {
                     merged.1.insert("confidence".into(), Value::from("overlay"));
                 }
                 if !patch.contains_key("source") {
-                    merged.1.insert("source".into(), Value::from(source.clone()));
+                    merged
+                        .1
+                        .insert("source".into(), Value::from(source.clone()));
                 }
             }
             let entry: Entry = Error::parse(Value::Object(merged.1)).map_err(|e| {
-                Error::catalog(format!("overlay: entries[{i}] (id \"{id}\"): {}", e.message))
+                Error::catalog(format!(
+                    "overlay: entries[{i}] (id \"{id}\"): {}",
+                    e.message
+                ))
             })?;
             match merged.0 {
                 Some(pos) => file.entries[pos] = entry,
@@ -387,18 +418,27 @@ fn validate(file: &CatalogFile) -> Result<(), Error> {
         if !ids.insert(e.id.as_str()) {
             return Err(at("duplicate id".into()));
         }
-        let prices: Vec<Decimal> = e.price_usd.iter().map(|p| p.0).chain(e.tiers.iter().map(|t| t.price_usd.0)).collect();
+        let prices: Vec<Decimal> = e
+            .price_usd
+            .iter()
+            .map(|p| p.0)
+            .chain(e.tiers.iter().map(|t| t.price_usd.0))
+            .collect();
         for p in &prices {
             if p.is_sign_negative() {
                 return Err(at(format!("price {p} is negative")));
             }
             if !is_point_exact(*p) {
-                return Err(at(format!("price {p} is finer than one point (0.0000001 USD)")));
+                return Err(at(format!(
+                    "price {p} is finer than one point (0.0000001 USD)"
+                )));
             }
         }
         match e.status {
             Status::Unpriced if !prices.is_empty() => {
-                return Err(at("an unpriced entry must have no price_usd and no tiers".into()));
+                return Err(at(
+                    "an unpriced entry must have no price_usd and no tiers".into()
+                ));
             }
             Status::Unpriced if e.notes.trim().is_empty() => {
                 return Err(at("an unpriced entry must say why in notes".into()));
@@ -413,7 +453,9 @@ fn validate(file: &CatalogFile) -> Result<(), Error> {
         }
         if let Some((last, rest)) = e.tiers.split_last() {
             if last.max_pixels.is_some() || rest.iter().any(|t| t.max_pixels.is_none()) {
-                return Err(at("only the last tier may (and must) have max_pixels null".into()));
+                return Err(at(
+                    "only the last tier may (and must) have max_pixels null".into()
+                ));
             }
             if rest.windows(2).any(|w| w[0].max_pixels >= w[1].max_pixels) {
                 return Err(at("tiers must be in increasing max_pixels".into()));
@@ -425,15 +467,27 @@ fn validate(file: &CatalogFile) -> Result<(), Error> {
                 v => is_scalar(v),
             };
             if !ok {
-                return Err(at("select values must be scalars or non-empty lists of scalars".into()));
+                return Err(at(
+                    "select values must be scalars or non-empty lists of scalars".into(),
+                ));
             }
         }
         if let Some(f) = &e.freeze {
             if !is_point_exact(f.flat_usd.0) || f.flat_usd.0.is_sign_negative() {
-                return Err(at("freeze.flat_usd must be a non-negative whole number of points".into()));
+                return Err(at(
+                    "freeze.flat_usd must be a non-negative whole number of points".into(),
+                ));
             }
         }
-        if let QuantityRule::Input { min, max, allowed, default, per, .. } = &e.quantity {
+        if let QuantityRule::Input {
+            min,
+            max,
+            allowed,
+            default,
+            per,
+            ..
+        } = &e.quantity
+        {
             if min > max || *per == 0 {
                 return Err(at("quantity: min must be ≤ max and per > 0".into()));
             }
@@ -445,15 +499,24 @@ fn validate(file: &CatalogFile) -> Result<(), Error> {
             }
         }
     }
-    let mut tiers = file.top_up_tiers.iter().map(|t| t.above_usd.0).collect::<Vec<_>>();
+    let mut tiers = file
+        .top_up_tiers
+        .iter()
+        .map(|t| t.above_usd.0)
+        .collect::<Vec<_>>();
     let sorted = tiers.windows(2).all(|w| w[0] < w[1]);
     tiers.clear();
     if !sorted {
-        return Err(Error::catalog("catalog: top_up_tiers must be in increasing above_usd"));
+        return Err(Error::catalog(
+            "catalog: top_up_tiers must be in increasing above_usd",
+        ));
     }
     for p in PlanId::ALL {
         if !file.plans.iter().any(|plan| plan.id == p) {
-            return Err(Error::catalog(format!("catalog: plan \"{}\" is missing", p.as_str())));
+            return Err(Error::catalog(format!(
+                "catalog: plan \"{}\" is missing",
+                p.as_str()
+            )));
         }
     }
     Ok(())
@@ -468,21 +531,31 @@ pub fn list_prices(catalog: &Catalog, args: &ListPricesArgs) -> Result<ListPrice
     if let Some(m) = &args.model {
         if !catalog.has_model(m) {
             let known: Vec<&str> = catalog.models().collect();
-            return Err(Error::invalid("model", format!("unknown model \"{m}\"; known models: {}", known.join(", "))));
+            return Err(Error::invalid(
+                "model",
+                format!("unknown model \"{m}\"; known models: {}", known.join(", ")),
+            ));
         }
     }
     if let Some(t) = &args.task_type {
         let known: Vec<&str> = match &args.model {
             Some(m) => catalog.task_types(m).iter().map(String::as_str).collect(),
             None => {
-                let mut all: Vec<&str> = catalog.entries().iter().map(|e| e.task_type.as_str()).collect();
+                let mut all: Vec<&str> = catalog
+                    .entries()
+                    .iter()
+                    .map(|e| e.task_type.as_str())
+                    .collect();
                 all.sort_unstable();
                 all.dedup();
                 all
             }
         };
         if !known.contains(&t.as_str()) {
-            return Err(Error::invalid("task_type", format!("unknown task_type \"{t}\"; known: {}", known.join(", "))));
+            return Err(Error::invalid(
+                "task_type",
+                format!("unknown task_type \"{t}\"; known: {}", known.join(", ")),
+            ));
         }
     }
     let query = args.query.as_ref().map(|q| q.to_lowercase());
@@ -493,7 +566,9 @@ pub fn list_prices(catalog: &Catalog, args: &ListPricesArgs) -> Result<ListPrice
         .filter(|e| args.task_type.as_ref().is_none_or(|t| &e.task_type == t))
         .filter(|e| {
             query.as_ref().is_none_or(|q| {
-                [&e.model, &e.task_type, &e.variant, &e.id].iter().any(|s| s.to_lowercase().contains(q.as_str()))
+                [&e.model, &e.task_type, &e.variant, &e.id]
+                    .iter()
+                    .any(|s| s.to_lowercase().contains(q.as_str()))
             })
         })
         .map(|e| PriceRow {

@@ -13,7 +13,9 @@ use crate::catalog::{Confidence, Status, Unit};
 use crate::money::{Dec, Usd};
 
 /// The plans of facts §3.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PlanId {
     Free,
@@ -23,7 +25,12 @@ pub enum PlanId {
 }
 
 impl PlanId {
-    pub const ALL: [PlanId; 4] = [PlanId::Free, PlanId::Creator, PlanId::Pro, PlanId::Enterprise];
+    pub const ALL: [PlanId; 4] = [
+        PlanId::Free,
+        PlanId::Creator,
+        PlanId::Pro,
+        PlanId::Enterprise,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -48,13 +48,21 @@ impl Error {
         let message = message.into();
         Error {
             kind: ErrorKind::InvalidArguments,
-            message: if field.is_empty() { message } else { format!("{field}: {message}") },
+            message: if field.is_empty() {
+                message
+            } else {
+                format!("{field}: {message}")
+            },
             field: (!field.is_empty()).then_some(field),
         }
     }
 
     pub fn catalog(message: impl Into<String>) -> Self {
-        Error { kind: ErrorKind::InvalidCatalog, field: None, message: message.into() }
+        Error {
+            kind: ErrorKind::InvalidCatalog,
+            field: None,
+            message: message.into(),
+        }
     }
 
     pub fn unknown_tool(name: &str, known: &[&str]) -> Self {
@@ -74,7 +82,11 @@ impl Error {
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner().to_string();
-            if path == "." { Error::invalid("", inner) } else { Error::invalid(path, inner) }
+            if path == "." {
+                Error::invalid("", inner)
+            } else {
+                Error::invalid(path, inner)
+            }
         })
     }
 
@@ -84,7 +96,11 @@ impl Error {
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner().to_string();
-            if path == "." { Error::invalid("", inner) } else { Error::invalid(path, inner) }
+            if path == "." {
+                Error::invalid("", inner)
+            } else {
+                Error::invalid(path, inner)
+            }
         })?;
         de.end().map_err(|e| Error::invalid("", e.to_string()))?;
         Ok(value)

@@ -27,8 +27,13 @@ pub use contract::*;
 pub use error::{Error, ErrorKind};
 
 /// The tools every front end offers from the core alone, in the contract's order.
-pub const OFFLINE_TOOLS: [&str; 5] =
-    ["estimate_cost", "precheck_credits", "list_plans", "list_prices", "quote_top_up"];
+pub const OFFLINE_TOOLS: [&str; 5] = [
+    "estimate_cost",
+    "precheck_credits",
+    "list_plans",
+    "list_prices",
+    "quote_top_up",
+];
 
 /// The billing engine: a catalog and the operations over it.
 ///
@@ -48,11 +53,15 @@ impl Default for Billing {
 impl Billing {
     /// An engine over the built-in catalog.
     pub fn new() -> Self {
-        Billing { catalog: Arc::new(Catalog::builtin().clone()) }
+        Billing {
+            catalog: Arc::new(Catalog::builtin().clone()),
+        }
     }
 
     pub fn with_catalog(catalog: Catalog) -> Self {
-        Billing { catalog: Arc::new(catalog) }
+        Billing {
+            catalog: Arc::new(catalog),
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -82,7 +91,11 @@ impl Billing {
     /// Runs an offline tool by name on JSON arguments: the one entry point the golden vectors
     /// and the JSON-speaking front ends share.
     pub fn call(&self, tool: &str, args: Value) -> Result<Value, Error> {
-        let args = if args.is_null() { Value::Object(Default::default()) } else { args };
+        let args = if args.is_null() {
+            Value::Object(Default::default())
+        } else {
+            args
+        };
         let out = match tool {
             "estimate_cost" => to_value(self.estimate_cost(&Error::parse(args)?)?),
             "precheck_credits" => to_value(self.precheck_credits(&Error::parse(args)?)?),

@@ -9,6 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -34,7 +35,8 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     } else {
         Decimal::from_str_exact(t)
     };
-    parsed.map_err(|_| format!("\"{text}\" is not a decimal number (at most 28 significant digits)"))
+    parsed
+        .map_err(|_| format!("\"{text}\" is not a decimal number (at most 28 significant digits)"))
 }
 
 /// Serde visitor that accepts a decimal string, an integer, or an `arbitrary_precision` JSON
@@ -187,7 +189,7 @@ pub fn usd_to_points(usd: Decimal) -> Option<u64> {
     if !points.fract().is_zero() || points.is_sign_negative() {
         return None;
     }
-    let p = u64::try_from(points.trunc().mantissa() / 10i128.pow(points.trunc().scale())).ok()?;
+    let p = points.to_u64()?;
     (p <= MAX_SAFE_POINTS).then_some(p)
 }
 
@@ -224,7 +226,10 @@ mod tests {
         assert_eq!(usd_to_points(usd("0.00005")), Some(500));
         assert_eq!(usd_to_points(usd("0.000000001")), None);
         assert_eq!(usd_to_points(usd("-1")), None);
-        assert_eq!(usd_to_points(usd("900719925.4740991")), Some(MAX_SAFE_POINTS));
+        assert_eq!(
+            usd_to_points(usd("900719925.4740991")),
+            Some(MAX_SAFE_POINTS)
+        );
         assert_eq!(usd_to_points(usd("900719925.4740992")), None);
         assert_eq!(points_to_usd(2_800_000), usd("0.28"));
     }
@@ -244,7 +249,16 @@ mod tests {
 
     #[test]
     fn malformed_money_is_refused_with_a_reason() {
-        for bad in ["\"12,50\"", "\"\"", "\" 1\"", "\"abc\"", "true", "null", "[1]", "{}"] {
+        for bad in [
+            "\"12,50\"",
+            "\"\"",
+            "\" 1\"",
+            "\"abc\"",
+            "true",
+            "null",
+            "[1]",
+            "{}",
+        ] {
             let err = serde_json::from_str::<Usd>(bad).unwrap_err().to_string();
             assert!(!err.is_empty(), "{bad}");
         }
