@@ -65,7 +65,7 @@ pub struct TaskSpec {
     #[serde(default)]
     pub config: Map<String, Value>,
     /// How many identical tasks this line stands for (1–10,000).
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "crate::money::de_whole")]
     pub count: u64,
     /// Quantities that depend on media the estimator cannot see.
     #[serde(default)]
@@ -84,13 +84,25 @@ pub struct Hints {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_seconds: Option<Dec>,
     /// Number of frames of the input video.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::money::de_opt_whole"
+    )]
     pub frames: Option<u64>,
     /// Width in pixels of the input (or output) image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::money::de_opt_whole"
+    )]
     pub width: Option<u64>,
     /// Height in pixels of the input (or output) image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::money::de_opt_whole"
+    )]
     pub height: Option<u64>,
 }
 
@@ -107,7 +119,11 @@ pub struct EstimateArgs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_mode: Option<Mode>,
     /// Midjourney relax tasks already run today (for the 2× over-limit rule).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::money::de_opt_whole"
+    )]
     pub relax_used_today: Option<u64>,
 }
 
@@ -121,7 +137,11 @@ pub struct PrecheckArgs {
     pub plan: Option<PlanId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_mode: Option<Mode>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::money::de_opt_whole"
+    )]
     pub relax_used_today: Option<u64>,
     /// Account balance in USD. The MCP server fetches it from PiAPI when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,7 +7,6 @@
 //! listed in `errors` with its reason.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value};
 
 use crate::catalog::{Catalog, Confidence, Entry, QuantityRule, Status};
@@ -389,17 +388,28 @@ fn diagnose_no_match(candidates: &[&Entry], input: &Map<String, Value>) -> (Line
         .copied()
         .filter(|e| e.when_present.is_empty())
         .collect();
-    let mut fields: Vec<&str> = Vec::new();
+    // Walk the selecting fields from the most discriminating (e.g. `version`, with many values)
+    // to the least, narrowing to the entries the caller's values still fit, so the message
+    // names the field to change in the context of the ones that already fit.
+    let mut fields: Vec<(&str, usize)> = Vec::new();
     for e in &regular {
         for f in e.select.keys() {
-            if !fields.contains(&f.as_str()) {
-                fields.push(f);
+            if !fields.iter().any(|(n, _)| n == f) {
+                let mut distinct: Vec<String> = regular
+                    .iter()
+                    .filter_map(|e| e.select.get(f))
+                    .map(show)
+                    .collect();
+                distinct.sort();
+                distinct.dedup();
+                fields.push((f, distinct.len()));
             }
         }
     }
-    // Walk the fields in order, narrowing to the entries the caller's values still fit.
+    fields.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let mut remaining = regular.clone();
-    for field in &fields {
+    let mut fitted: Vec<String> = Vec::new();
+    for (field, _) in &fields {
         let relevant: Vec<&Entry> = remaining
             .iter()
             .copied()
@@ -421,12 +431,17 @@ fn diagnose_no_match(candidates: &[&Entry], input: &Map<String, Value>) -> (Line
                 }
             }
         }
+        let context = if fitted.is_empty() {
+            String::new()
+        } else {
+            format!(" with {}", fitted.join(", "))
+        };
         let got = relevant.iter().find_map(|e| effective(e, input, field));
         let Some((value, _)) = got else {
             return (
                 LineErrorCode::InvalidInput,
                 format!(
-                    "input.{field} is required here; allowed values: {}",
+                    "input.{field} is required{context}; allowed values: {}",
                     allowed.join(", ")
                 ),
             );
@@ -446,12 +461,13 @@ fn diagnose_no_match(candidates: &[&Entry], input: &Map<String, Value>) -> (Line
             return (
                 LineErrorCode::InvalidInput,
                 format!(
-                    "input.{field} = {} is not priced here; allowed values: {}",
+                    "input.{field} = {} is not priced{context}; allowed values: {}",
                     show(value),
                     allowed.join(", ")
                 ),
             );
         }
+        fitted.push(format!("{field}={}", show(value)));
         remaining = fitting;
     }
     let combos: Vec<String> = regular
@@ -498,12 +514,9 @@ fn whole_number(v: &Value) -> Option<u64> {
         Value::String(s) => s.clone(),
         _ => return None,
     };
-    let d = crate::money::parse_decimal(&text).ok()?;
-    if d.fract().is_zero() && !d.is_sign_negative() {
-        d.to_u64()
-    } else {
-        None
-    }
+    crate::money::parse_decimal(&text)
+        .ok()
+        .and_then(crate::money::whole)
 }
 
 fn ceil_div(n: u64, d: u64) -> u64 {

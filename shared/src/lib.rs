@@ -14,6 +14,7 @@ pub mod error;
 pub mod estimate;
 pub mod ledger;
 pub mod money;
+pub mod piapi;
 pub mod plans;
 pub mod precheck;
 pub mod topup;

@@ -70,10 +70,15 @@ impl<'de> Visitor<'de> for ExactDecimalVisitor {
         Decimal::from_str(&v.to_string()).map_err(|_| E::custom("number out of range"))
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Decimal, E> {
-        Err(E::custom(
-            "a binary floating-point value cannot carry money exactly; pass a decimal string such as \"12.50\"",
-        ))
+    /// serde_json (with `arbitrary_precision`) hands a number over as `f64` only when the
+    /// float's shortest decimal form is exactly the JSON text, so printing it back (Rust prints
+    /// the shortest round-trip form) recovers the caller's digits; every other number arrives
+    /// as text through `visit_map`. The value is never computed with.
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
+        if !v.is_finite() {
+            return Err(E::custom("money must be a finite decimal number"));
+        }
+        parse_decimal(&v.to_string()).map_err(E::custom)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decimal, A::Error> {
@@ -89,6 +94,32 @@ impl<'de> Visitor<'de> for ExactDecimalVisitor {
 
 fn deserialize_exact<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     d.deserialize_any(ExactDecimalVisitor)
+}
+
+/// Deserializes a whole number (a JSON integer or its text), with a message that names the
+/// accepted range instead of serde's bare "invalid number".
+pub fn de_whole<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let v = deserialize_exact(d)?;
+    whole(v).ok_or_else(|| {
+        de::Error::custom(format!(
+            "must be a whole number of at least 0, got {}",
+            format_plain(v)
+        ))
+    })
+}
+
+/// [`de_whole`] for optional fields.
+pub fn de_opt_whole<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    de_whole(d).map(Some)
+}
+
+/// The value as a `u64` when it is a whole, non-negative number.
+pub fn whole(v: Decimal) -> Option<u64> {
+    if v.fract().is_zero() && !v.is_sign_negative() {
+        v.to_u64()
+    } else {
+        None
+    }
 }
 
 /// Builds the schema shared by every decimal input: a string or a number.
@@ -245,6 +276,20 @@ mod tests {
         assert_eq!(s.0, usd("650.01"));
         let e: Usd = serde_json::from_str("1e-3").unwrap();
         assert_eq!(e.0, usd("0.001"));
+        // Through a `Value` (how MCP arguments arrive) the digits survive as well.
+        for text in [
+            "0.3",
+            "7.5",
+            "0.1",
+            "650.01",
+            "0.30000000000000004",
+            "123456789.123456789",
+            "1e-7",
+        ] {
+            let v: serde_json::Value = serde_json::from_str(text).unwrap();
+            let d: Usd = serde_json::from_value(v).unwrap();
+            assert_eq!(d.0, parse_decimal(text).unwrap(), "{text}");
+        }
     }
 
     #[test]

@@ -1,1 +1,31 @@
-//! The hold ledger (issue 5): filled in by the ledger work.
+//! The credit ledger with frozen quotas (issue 5): holds taken before a job starts, settled
+//! exactly once with the real charge, released on failure, and expired on their own.
+//!
+//! The semantics are TigerBeetle's two-phase transfers (see `docs/ledger-notes.md`): a
+//! reservation is checked pessimistically against `pending + posted ≤ credited`, resolves at
+//! most once, and ids are client-chosen and idempotent forever — a retry gets the first
+//! outcome, the same id with different fields is an error. Expiry is deterministic: a hold
+//! expires at `created_at + ttl`, whenever a sweep or a later command notices.
+//!
+//! This module is pure: the caller passes `now`, and stores (embedded log, PostgreSQL) persist
+//! the [`Event`]s that [`Ledger::decide`] returns.
+
+mod command;
+mod error;
+mod event;
+mod hold;
+mod ids;
+mod state;
+
+#[cfg(test)]
+mod model_tests;
+
+pub use command::{
+    Command, MAX_AMOUNT_USD, MAX_NOTE_LEN, MAX_TTL_MS, Outcome, Release, ReleaseCause, Reservation,
+    Settlement, check_amount,
+};
+pub use error::LedgerError;
+pub use event::Event;
+pub use hold::{Account, AccountView, Charge, Grant, Hold, HoldState};
+pub use ids::{AccountId, GrantId, HoldId, Timestamp};
+pub use state::{Applied, Ledger};

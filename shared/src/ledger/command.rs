@@ -1,0 +1,263 @@
+//! What callers ask of the ledger, and what they get back.
+//!
+//! An [`Outcome`] is built only from facts that never change once recorded (a hold's identity,
+//! its resolution), so a retry of any command gets back exactly the outcome of the first call.
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::error::LedgerError;
+use super::hold::Grant;
+use super::ids::{AccountId, GrantId, HoldId, Timestamp};
+use crate::money::Usd;
+
+/// The largest single amount the ledger takes: far above any real job or top-up, and far
+/// enough below `Decimal`'s range that sums over any number of grants cannot overflow.
+pub const MAX_AMOUNT_USD: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
+/// The longest a hold may live: longer than any PiAPI job, short enough that a leaked hold
+/// frees itself within a month.
+pub const MAX_TTL_MS: u64 = 30 * 24 * 3600 * 1000;
+
+/// Longest memo or reference kept with a record.
+pub const MAX_NOTE_LEN: usize = 256;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// Hold `amount` of `account` for `ttl_ms`, under a client-chosen id.
+    Reserve {
+        hold_id: HoldId,
+        account: AccountId,
+        amount: Usd,
+        ttl_ms: u64,
+        memo: Option<String>,
+    },
+    /// Charge `amount` (≤ the held amount) and release the rest. On an expired hold the charge
+    /// is recorded as a late charge instead of being lost.
+    Settle {
+        hold_id: HoldId,
+        amount: Usd,
+        reference: Option<String>,
+    },
+    /// Give the whole held amount back.
+    Release { hold_id: HoldId },
+    /// Credit `amount + bonus` to `account` (creating it), under a client-chosen id.
+    Grant {
+        grant_id: GrantId,
+        account: AccountId,
+        amount: Usd,
+        bonus: Usd,
+        memo: Option<String>,
+    },
+    /// Expire every pending hold whose TTL has run out at `now`.
+    Expire,
+}
+
+impl Command {
+    /// The hold the command names, if any (stores load it before deciding).
+    pub fn hold_id(&self) -> Option<&HoldId> {
+        match self {
+            Command::Reserve { hold_id, .. }
+            | Command::Settle { hold_id, .. }
+            | Command::Release { hold_id } => Some(hold_id),
+            Command::Grant { .. } | Command::Expire => None,
+        }
+    }
+
+    /// The account the command names directly, if any.
+    pub fn account(&self) -> Option<&AccountId> {
+        match self {
+            Command::Reserve { account, .. } | Command::Grant { account, .. } => Some(account),
+            _ => None,
+        }
+    }
+
+    pub fn grant_id(&self) -> Option<&GrantId> {
+        match self {
+            Command::Grant { grant_id, .. } => Some(grant_id),
+            _ => None,
+        }
+    }
+
+    /// Checks the fields that do not depend on the ledger's state.
+    pub fn validate(&self) -> Result<(), LedgerError> {
+        match self {
+            Command::Reserve {
+                amount,
+                ttl_ms,
+                memo,
+                ..
+            } => {
+                check_amount("amount_usd", *amount, false)?;
+                check_ttl(*ttl_ms)?;
+                check_note("memo", memo.as_deref())
+            }
+            Command::Settle {
+                amount, reference, ..
+            } => {
+                check_amount("amount_usd", *amount, true)?;
+                check_note("reference", reference.as_deref())
+            }
+            Command::Release { .. } | Command::Expire => Ok(()),
+            Command::Grant {
+                amount,
+                bonus,
+                memo,
+                ..
+            } => {
+                check_amount("amount_usd", *amount, false)?;
+                check_amount("bonus_usd", *bonus, true)?;
+                check_note("memo", memo.as_deref())
+            }
+        }
+    }
+}
+
+/// Amounts are positive (or zero where allowed), whole PiAPI points (at most seven decimals of
+/// a dollar) and bounded.
+pub fn check_amount(field: &str, amount: Usd, zero_ok: bool) -> Result<(), LedgerError> {
+    let d = amount.0;
+    let reason = if d.is_sign_negative() && !d.is_zero() {
+        format!("must not be negative, got {amount}")
+    } else if d.is_zero() && !zero_ok {
+        "must be greater than 0".to_string()
+    } else if d.normalize().scale() > 7 {
+        format!("must be a whole number of PiAPI points (at most 7 decimals), got {amount}")
+    } else if d > MAX_AMOUNT_USD {
+        format!("must be at most {}, got {amount}", Usd(MAX_AMOUNT_USD))
+    } else {
+        return Ok(());
+    };
+    Err(LedgerError::InvalidAmount {
+        field: field.to_string(),
+        reason,
+    })
+}
+
+fn check_ttl(ttl_ms: u64) -> Result<(), LedgerError> {
+    if ttl_ms == 0 || ttl_ms > MAX_TTL_MS {
+        return Err(LedgerError::InvalidTtl {
+            reason: format!(
+                "must be between 1 and {MAX_TTL_MS} milliseconds (30 days), got {ttl_ms}"
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn check_note(field: &str, note: Option<&str>) -> Result<(), LedgerError> {
+    match note {
+        Some(n) if n.chars().count() > MAX_NOTE_LEN || n.chars().any(char::is_control) => {
+            Err(LedgerError::InvalidId {
+                field: field.to_string(),
+                reason: format!(
+                    "must be at most {MAX_NOTE_LEN} characters without control characters"
+                ),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A hold that was taken.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Reservation {
+    pub hold_id: HoldId,
+    pub account: AccountId,
+    pub amount_usd: Usd,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A hold that was charged: at settlement (`late: false`, the rest released) or after it had
+/// expired (`late: true`, nothing left to release).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Settlement {
+    pub hold_id: HoldId,
+    pub account: AccountId,
+    pub held_usd: Usd,
+    pub charged_usd: Usd,
+    pub released_usd: Usd,
+    pub settled_at: Timestamp,
+    pub late: bool,
+}
+
+/// Why held funds went back to the account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseCause {
+    Released,
+    Expired,
+}
+
+/// A hold whose whole amount went back to the account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Release {
+    pub hold_id: HoldId,
+    pub account: AccountId,
+    pub released_usd: Usd,
+    pub released_at: Timestamp,
+    pub cause: ReleaseCause,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Reserved(Reservation),
+    Settled(Settlement),
+    Released(Release),
+    Granted(Grant),
+    /// The holds this sweep expired (empty when none were due).
+    Expired {
+        holds: Vec<Release>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn usd(s: &str) -> Usd {
+        Usd(Decimal::from_str(s).unwrap())
+    }
+
+    #[test]
+    fn amounts_are_positive_point_exact_and_bounded() {
+        assert!(check_amount("a", usd("0.0000001"), false).is_ok());
+        assert!(check_amount("a", usd("0"), true).is_ok());
+        for (bad, zero_ok) in [
+            ("0", false),
+            ("-1", true),
+            ("0.00000001", true),
+            ("1000000000.01", true),
+        ] {
+            let err = check_amount("amount_usd", usd(bad), zero_ok).unwrap_err();
+            assert_eq!(err.code(), "invalid_amount");
+            assert!(err.to_string().starts_with("amount_usd: "), "{err}");
+        }
+    }
+
+    #[test]
+    fn commands_check_ttl_and_notes() {
+        let reserve = |ttl_ms, memo: Option<&str>| Command::Reserve {
+            hold_id: HoldId::new("h").unwrap(),
+            account: AccountId::default_account(),
+            amount: usd("1"),
+            ttl_ms,
+            memo: memo.map(str::to_string),
+        };
+        assert!(reserve(1000, Some("kling job")).validate().is_ok());
+        assert_eq!(
+            reserve(0, None).validate().unwrap_err().code(),
+            "invalid_ttl"
+        );
+        assert_eq!(
+            reserve(MAX_TTL_MS + 1, None).validate().unwrap_err().code(),
+            "invalid_ttl"
+        );
+        assert!(reserve(1000, Some("a\nb")).validate().is_err());
+    }
+}

@@ -1,0 +1,108 @@
+//! Why the ledger refused a command.
+//!
+//! A refused command changes nothing, and nothing about it is remembered: a reservation refused
+//! for lack of funds may be retried under the same id after a top-up. Every variant has a
+//! stable `code` that front ends and scripts can match on, and a message that says what to do.
+
+use serde::Serialize;
+
+use super::hold::HoldState;
+use super::ids::Timestamp;
+use crate::money::Usd;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum LedgerError {
+    /// The reservation would make `pending + posted` exceed what the account was credited.
+    #[error(
+        "insufficient funds in account \"{account}\": {requested} USD requested, {available} USD available, short by {shortfall} USD; grant credits or release holds first"
+    )]
+    InsufficientFunds {
+        account: String,
+        requested: Usd,
+        available: Usd,
+        shortfall: Usd,
+    },
+
+    #[error("hold \"{hold_id}\" does not exist; reserve it first")]
+    HoldNotFound { hold_id: String },
+
+    /// The hold was already settled, released or expired, in a way that differs from this call.
+    #[error("hold \"{hold_id}\" was already {state} at {resolved_at}; {detail}")]
+    AlreadyResolved {
+        hold_id: String,
+        state: HoldState,
+        resolved_at: Timestamp,
+        detail: String,
+    },
+
+    /// The id was used before with different fields (a retry must repeat the first call exactly).
+    #[error(
+        "{kind} id \"{id}\" was already used with different fields ({differences}); choose a new id"
+    )]
+    IdempotencyConflict {
+        kind: String,
+        id: String,
+        differences: String,
+    },
+
+    #[error("{field}: {reason}")]
+    InvalidAmount { field: String, reason: String },
+
+    #[error("{field}: {reason}")]
+    InvalidId { field: String, reason: String },
+
+    #[error("ttl_ms: {reason}")]
+    InvalidTtl { reason: String },
+
+    /// The store behind the ledger failed; the command may or may not have been applied, so
+    /// retry it under the same id (retries are safe).
+    #[error("ledger storage failed: {message}; retrying with the same id is safe")]
+    Storage { message: String },
+}
+
+impl LedgerError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            LedgerError::InsufficientFunds { .. } => "insufficient_funds",
+            LedgerError::HoldNotFound { .. } => "hold_not_found",
+            LedgerError::AlreadyResolved { .. } => "already_resolved",
+            LedgerError::IdempotencyConflict { .. } => "idempotency_conflict",
+            LedgerError::InvalidAmount { .. } => "invalid_amount",
+            LedgerError::InvalidId { .. } => "invalid_id",
+            LedgerError::InvalidTtl { .. } => "invalid_ttl",
+            LedgerError::Storage { .. } => "storage",
+        }
+    }
+
+    pub fn storage(message: impl Into<String>) -> Self {
+        LedgerError::Storage {
+            message: message.into(),
+        }
+    }
+
+    /// The shortfall of a refused reservation, for callers that offer a top-up.
+    pub fn shortfall(&self) -> Option<Usd> {
+        match self {
+            LedgerError::InsufficientFunds { shortfall, .. } => Some(*shortfall),
+            _ => None,
+        }
+    }
+}
+
+impl From<LedgerError> for crate::Error {
+    fn from(e: LedgerError) -> Self {
+        let field = match &e {
+            LedgerError::InvalidAmount { field, .. } | LedgerError::InvalidId { field, .. } => {
+                Some(field.clone())
+            }
+            LedgerError::InvalidTtl { .. } => Some("ttl_ms".to_string()),
+            _ => None,
+        };
+        crate::Error {
+            kind: crate::ErrorKind::Ledger,
+            field,
+            message: e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,974 @@
+//! Interpretation of PiAPI's own JSON: the account info and a task's usage (facts §6).
+//!
+//! This is the pure half of the PiAPI client: the MCP server does the HTTP and hands the parsed
+//! bodies here, so the rules for reading PiAPI's shapes live in the core, are tested without a
+//! network, and build for wasm32 like the rest of the crate.
+//!
+//! PiAPI's responses have changed over time and fields come and go, so every reader here accepts
+//! a missing field and says which figure it used instead. What it never does is guess: a value
+//! that is present but malformed (a negative balance, a fraction of a point, text that is not a
+//! number) is an error naming the field, and a response with no balance figure at all is an
+//! error naming every field that was looked for.
+//!
+//! Units. PiAPI reports usage in points, and 1 USD = 10,000,000 points (facts §1). Only
+//! `equivalent_in_usd` is documented as dollars. The unit of `credit_pack_info.*_credits`,
+//! `wallet.point_*` and the older top-level `credits` is not documented in dollars anywhere in
+//! the facts, so all three are read as points: the `point_*` names say so, PiAPI's CLI prints
+//! credit-pack figures as large integers beside a separate "≈ $ USD" figure (so they are not
+//! dollars), and points are the only other unit PiAPI uses for money. Reading them as points
+//! also makes a mistake loud rather than silent: a dollar amount such as `12.5` is not a whole
+//! number of points and is refused.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::{Map, Number, Value};
+
+use crate::Billing;
+use crate::contract::{
+    AccountRef, CheckBalanceResult, Credits, EstimateArgs, EstimateResult, Hints, TaskCostResult,
+    TaskSpec,
+};
+use crate::money::{MAX_SAFE_POINTS, POINTS_PER_USD, Usd, parse_decimal};
+
+/// A PiAPI response that does not have the shape facts §6 describes.
+///
+/// Messages name the JSON path of the offending field and never echo more than a short prefix
+/// of the value, so a response that reflected request data back cannot leak it at length.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct PiapiShapeError {
+    /// JSON path of the field at fault (e.g. `data.wallet.point_remain`); empty for the body.
+    pub field: String,
+    /// What was wrong, prefixed with the field.
+    pub message: String,
+    /// The non-success `code` of PiAPI's `{code, message, data}` envelope, when that is what
+    /// went wrong: PiAPI can refuse a request inside an HTTP 200.
+    pub api_code: Option<i64>,
+}
+
+impl PiapiShapeError {
+    fn at(field: impl Into<String>, what: impl fmt::Display) -> Self {
+        let field = field.into();
+        let message = if field.is_empty() {
+            format!("PiAPI response: {what}")
+        } else {
+            format!("PiAPI response field {field}: {what}")
+        };
+        PiapiShapeError {
+            field,
+            message,
+            api_code: None,
+        }
+    }
+}
+
+/// Where the service name goes in PiAPI's per-service concurrency limits.
+const CONCURRENCY_PREFIX: &str = "max_";
+const CONCURRENCY_SUFFIX: &str = "_concurrency";
+const CONCURRENT_TASKS: &str = "max_concurrent_task_count";
+
+/// Reads `GET /account/info` into the `check_balance` result.
+///
+/// `body` is the whole response: PiAPI's envelope `{code, message, data: {...}}`, or the bare
+/// `data` object. `fetched_at` is the caller's clock reading (RFC 3339, UTC); the core has no
+/// clock.
+///
+/// Precedence, first present field wins:
+/// - `available_usd`: `equivalent_in_usd` (USD; PiAPI documents it as "the actually valid
+///   balance value in US dollar"); else credit-pack available credits (below); else
+///   `wallet.point_remain`; else the older top-level `credits`. The last three are points.
+/// - `frozen_usd`: `credit_pack_info.frozen_credits`; else `wallet.point_frozen`; else zero,
+///   because an account info without any frozen figure reports nothing frozen.
+/// - credit-pack available credits: `available_credits`; else `total_credits − used_credits −
+///   frozen_credits`. Subtracting the frozen part too is the conservative reading (PiAPI does
+///   not say whether `total` includes it), and a pre-check must not overstate what can be spent.
+/// - `credits` (the contract's object): present when `credit_pack_info` gives an available and
+///   a used figure; `total` defaults to `available + used + frozen`, `frozen` to zero.
+///
+/// `available_usd` is what can be spent now. PiAPI deducts a job's quota the moment the job is
+/// sent and marks it frozen (facts §4), so every figure above already excludes frozen credits;
+/// a pre-check fed from this result takes `available_usd` as the balance and no further frozen
+/// amount.
+pub fn balance_from_account_info(
+    body: &Value,
+    fetched_at: &str,
+) -> Result<CheckBalanceResult, PiapiShapeError> {
+    let (data, at) = unwrap_envelope(body)?;
+    let pack = object_field(data, &at, "credit_pack_info")?;
+    let wallet = object_field(data, &at, "wallet")?;
+
+    let credits = match pack {
+        Some(pack) => credit_pack(pack, &at.child("credit_pack_info"))?,
+        None => None,
+    };
+
+    let available = if let Some(v) = present(data, "equivalent_in_usd") {
+        usd(v, &at.key("equivalent_in_usd"))?
+    } else if let Some(c) = &credits {
+        c.available.get()
+    } else if let Some(v) = wallet.and_then(|w| present(w, "point_remain")) {
+        points_usd(v, &at.child("wallet").key("point_remain"))?
+    } else if let Some(v) = present(data, "credits") {
+        points_usd(v, &at.key("credits"))?
+    } else {
+        return Err(PiapiShapeError::at(
+            at.path(),
+            format!(
+                "no balance figure: looked for {p}equivalent_in_usd, \
+                 {p}credit_pack_info.available_credits (or total_credits and used_credits), \
+                 {p}wallet.point_remain and {p}credits",
+                p = at.prefix()
+            ),
+        ));
+    };
+
+    let frozen = if let Some(c) = &credits {
+        c.frozen.get()
+    } else if let Some(v) = wallet.and_then(|w| present(w, "point_frozen")) {
+        points_usd(v, &at.child("wallet").key("point_frozen"))?
+    } else {
+        Decimal::ZERO
+    };
+
+    Ok(CheckBalanceResult {
+        available_usd: Usd(available),
+        frozen_usd: Usd(frozen),
+        plan: optional_string(data, &at, "plan")?,
+        credits,
+        account: AccountRef {
+            id: first_id(data, &at, &["id", "account_id"])?,
+            name: first_id(data, &at, &["name", "account_name"])?,
+        },
+        concurrency: concurrency(data, &at)?,
+        source: "piapi".to_owned(),
+        fetched_at: fetched_at.to_owned(),
+    })
+}
+
+/// Reads `GET /api/v1/task/{id}` into the `get_task_cost` result: what PiAPI froze and took
+/// (`meta.usage`), beside the catalog's estimate of the task's own request.
+///
+/// A task that has no `meta.usage` yet has frozen and consumed nothing: PiAPI adds the usage
+/// once it charges. A usage whose `type` is not `"point"` is refused, because no other unit's
+/// conversion to dollars is documented.
+///
+/// The estimate prices one task built from the response's `model`, `task_type`, `input` and
+/// `config`. PiAPI's task view often omits `config`; when it does and `meta` says whether the
+/// task ran on the user's own pool (`is_using_private_pool`), that decides the usage mode, so a
+/// host-your-account task is compared with a zero estimate rather than a pay-as-you-go price.
+/// A task that cannot be priced still gets its real charge, with `estimate: null` and the reason.
+pub fn task_cost(billing: &Billing, body: &Value) -> Result<TaskCostResult, PiapiShapeError> {
+    let (data, at) = unwrap_envelope(body)?;
+    let task_id = optional_string(data, &at, "task_id")?
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            PiapiShapeError::at(at.key("task_id"), "missing; a task view carries its id")
+        })?;
+    let model = optional_string(data, &at, "model")?;
+    let task_type = optional_string(data, &at, "task_type")?;
+    let status = optional_string(data, &at, "status")?.map(|s| s.to_lowercase());
+    let input = object_field(data, &at, "input")?
+        .cloned()
+        .unwrap_or_default();
+    let config = object_field(data, &at, "config")?.cloned();
+
+    let meta_at = at.child("meta");
+    let meta = object_field(data, &at, "meta")?;
+    let usage = match meta {
+        Some(meta) => object_field(meta, &meta_at, "usage")?,
+        None => None,
+    };
+    let (frozen_points, consumed_points) = match usage {
+        Some(usage) => usage_points(usage, &meta_at.child("usage"))?,
+        None => (0, 0),
+    };
+    let private_pool = match meta.and_then(|m| present(m, "is_using_private_pool")) {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(other) => {
+            return Err(PiapiShapeError::at(
+                meta_at.key("is_using_private_pool"),
+                format!("expected true or false, got {}", describe(other)),
+            ));
+        }
+        None => None,
+    };
+
+    let (estimate, estimate_error) = match (&model, &task_type) {
+        (Some(model), Some(task_type)) => {
+            let config = config.unwrap_or_else(|| mode_from_pool(private_pool));
+            let spec = TaskSpec {
+                model: model.clone(),
+                task_type: task_type.clone(),
+                input,
+                config,
+                count: 1,
+                hints: Hints::default(),
+            };
+            estimate_one(billing, spec)
+        }
+        _ => (
+            None,
+            Some("the task view names no model and task_type to price".to_owned()),
+        ),
+    };
+
+    Ok(TaskCostResult {
+        task_id,
+        model,
+        task_type,
+        status,
+        frozen_usd: Usd(points_to_usd(frozen_points)),
+        consumed_usd: Usd(points_to_usd(consumed_points)),
+        frozen_points,
+        consumed_points,
+        estimate,
+        estimate_error,
+    })
+}
+
+/// The `config` a task ran with, as far as `meta.is_using_private_pool` tells.
+fn mode_from_pool(private_pool: Option<bool>) -> Map<String, Value> {
+    let mut config = Map::new();
+    if let Some(private) = private_pool {
+        let mode = if private { "private" } else { "public" };
+        config.insert("service_mode".to_owned(), Value::String(mode.to_owned()));
+    }
+    config
+}
+
+/// Prices one task; a task the catalog cannot price gives the reason instead of an estimate.
+fn estimate_one(billing: &Billing, spec: TaskSpec) -> (Option<EstimateResult>, Option<String>) {
+    let args = EstimateArgs {
+        tasks: vec![spec],
+        ..EstimateArgs::default()
+    };
+    match billing.estimate_cost(&args) {
+        Ok(result) if result.lines.is_empty() => {
+            let reason = result
+                .errors
+                .first()
+                .map(|e| format!("{}: {}", e.code.as_str(), e.message))
+                .unwrap_or_else(|| "the catalog priced no line for this task".to_owned());
+            (None, Some(reason))
+        }
+        Ok(result) => (Some(result), None),
+        Err(err) => (None, Some(err.message)),
+    }
+}
+
+/// `meta.usage`: `{type: "point", frozen, consume}`.
+fn usage_points(usage: &Map<String, Value>, at: &Path) -> Result<(u64, u64), PiapiShapeError> {
+    match present(usage, "type") {
+        None => {}
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("point") => {}
+        Some(other) => {
+            return Err(PiapiShapeError::at(
+                at.key("type"),
+                format!(
+                    "expected \"point\", got {}; no other usage unit has a documented dollar value",
+                    describe(other)
+                ),
+            ));
+        }
+    }
+    let frozen = present(usage, "frozen")
+        .map(|v| points(v, &at.key("frozen")))
+        .transpose()?;
+    let consume = present(usage, "consume")
+        .map(|v| points(v, &at.key("consume")))
+        .transpose()?;
+    Ok((frozen.unwrap_or(0), consume.unwrap_or(0)))
+}
+
+/// The contract's `credits` object from `credit_pack_info`, when it has enough figures.
+fn credit_pack(pack: &Map<String, Value>, at: &Path) -> Result<Option<Credits>, PiapiShapeError> {
+    let read = |key: &str| {
+        present(pack, key)
+            .map(|v| points(v, &at.key(key)))
+            .transpose()
+    };
+    let available = read("available_credits")?;
+    let used = read("used_credits")?;
+    let total = read("total_credits")?;
+    let frozen = read("frozen_credits")?.unwrap_or(0);
+
+    let available = match (available, total, used) {
+        (Some(a), _, _) => a,
+        (None, Some(t), Some(u)) => t.checked_sub(u).and_then(|rest| rest.checked_sub(frozen)).ok_or_else(|| {
+            PiapiShapeError::at(
+                at.key("total_credits"),
+                format!(
+                    "total_credits {t} is less than used_credits {u} plus frozen_credits {frozen}"
+                ),
+            )
+        })?,
+        _ => return Ok(None),
+    };
+    let Some(used) = used else { return Ok(None) };
+    let total = match total {
+        Some(t) => t,
+        None => available
+            .checked_add(used)
+            .and_then(|s| s.checked_add(frozen))
+            .filter(|s| *s <= MAX_SAFE_POINTS)
+            .ok_or_else(|| {
+                PiapiShapeError::at(at.path(), "credit figures add up past 2^53 points")
+            })?,
+    };
+    Ok(Some(Credits {
+        available: Usd(points_to_usd(available)),
+        used: Usd(points_to_usd(used)),
+        total: Usd(points_to_usd(total)),
+        frozen: Usd(points_to_usd(frozen)),
+    }))
+}
+
+/// `max_concurrent_task_count` and every `max_<service>_concurrency`, as whole numbers.
+fn concurrency(
+    data: &Map<String, Value>,
+    at: &Path,
+) -> Result<Map<String, Value>, PiapiShapeError> {
+    let mut out = Map::new();
+    for (key, value) in data {
+        let is_limit = key == CONCURRENT_TASKS
+            || (key.len() > CONCURRENCY_PREFIX.len() + CONCURRENCY_SUFFIX.len()
+                && key.starts_with(CONCURRENCY_PREFIX)
+                && key.ends_with(CONCURRENCY_SUFFIX));
+        if !is_limit || value.is_null() {
+            continue;
+        }
+        let n = whole(value, &at.key(key))?;
+        out.insert(key.clone(), Value::Number(Number::from(n)));
+    }
+    Ok(out)
+}
+
+/// The first of `keys` that is present, as text: PiAPI sends ids as numbers in new responses
+/// and as strings in older ones.
+fn first_id(
+    data: &Map<String, Value>,
+    at: &Path,
+    keys: &[&str],
+) -> Result<Option<String>, PiapiShapeError> {
+    for key in keys {
+        match present(data, key) {
+            None => continue,
+            Some(Value::String(s)) => return Ok(Some(s.clone())),
+            Some(Value::Number(n)) => return Ok(Some(n.to_string())),
+            Some(other) => {
+                return Err(PiapiShapeError::at(
+                    at.key(key),
+                    format!("expected a string or a number, got {}", describe(other)),
+                ));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Finds the payload: the `data` of PiAPI's envelope, or the body itself when it is bare.
+fn unwrap_envelope(body: &Value) -> Result<(&Map<String, Value>, Path), PiapiShapeError> {
+    let Value::Object(top) = body else {
+        return Err(PiapiShapeError::at(
+            "",
+            format!("expected a JSON object, got {}", describe(body)),
+        ));
+    };
+    if !top.contains_key("data") {
+        return Ok((top, Path::root()));
+    }
+    if let Some(code) = present(top, "code") {
+        let code = code.as_i64().ok_or_else(|| {
+            PiapiShapeError::at(
+                "code",
+                format!("expected an integer, got {}", describe(code)),
+            )
+        })?;
+        // 200 is the documented success; 0 is accepted too because some PiAPI endpoints use it.
+        if !(code == 0 || (200..300).contains(&code)) {
+            let said = match present(top, "message") {
+                Some(Value::String(m)) => format!(": {}", clip(m)),
+                _ => String::new(),
+            };
+            return Err(PiapiShapeError {
+                field: "code".to_owned(),
+                message: format!("PiAPI refused the request with code {code}{said}"),
+                api_code: Some(code),
+            });
+        }
+    }
+    match &top["data"] {
+        Value::Object(data) => Ok((data, Path::root().child("data"))),
+        other => Err(PiapiShapeError::at(
+            "data",
+            format!("expected an object, got {}", describe(other)),
+        )),
+    }
+}
+
+/// A field's value, with JSON null read as absent (PiAPI sends both for "not set").
+fn present<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.get(key).filter(|v| !v.is_null())
+}
+
+fn object_field<'a>(
+    map: &'a Map<String, Value>,
+    at: &Path,
+    key: &str,
+) -> Result<Option<&'a Map<String, Value>>, PiapiShapeError> {
+    match present(map, key) {
+        None => Ok(None),
+        Some(Value::Object(o)) => Ok(Some(o)),
+        Some(other) => Err(PiapiShapeError::at(
+            at.key(key),
+            format!("expected an object, got {}", describe(other)),
+        )),
+    }
+}
+
+fn optional_string(
+    map: &Map<String, Value>,
+    at: &Path,
+    key: &str,
+) -> Result<Option<String>, PiapiShapeError> {
+    match present(map, key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(PiapiShapeError::at(
+            at.key(key),
+            format!("expected a string, got {}", describe(other)),
+        )),
+    }
+}
+
+/// An exact decimal from a JSON number (read from its digits) or a decimal string.
+fn decimal(v: &Value, field: &str) -> Result<Decimal, PiapiShapeError> {
+    let text = match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        other => {
+            return Err(PiapiShapeError::at(
+                field,
+                format!(
+                    "expected a number or a decimal string, got {}",
+                    describe(other)
+                ),
+            ));
+        }
+    };
+    parse_decimal(text.trim())
+        .map_err(|_| PiapiShapeError::at(field, format!("{} is not a decimal number", describe(v))))
+}
+
+/// A dollar amount: exact and not negative.
+fn usd(v: &Value, field: &str) -> Result<Decimal, PiapiShapeError> {
+    let d = decimal(v, field)?;
+    if d.is_sign_negative() && !d.is_zero() {
+        return Err(PiapiShapeError::at(
+            field,
+            format!("a balance cannot be negative, got {}", describe(v)),
+        ));
+    }
+    Ok(d.normalize())
+}
+
+/// A whole, non-negative count that a JavaScript consumer reads exactly.
+fn whole(v: &Value, field: &str) -> Result<u64, PiapiShapeError> {
+    let d = decimal(v, field)?;
+    if d.is_sign_negative() && !d.is_zero() {
+        return Err(PiapiShapeError::at(
+            field,
+            format!("cannot be negative, got {}", describe(v)),
+        ));
+    }
+    if !d.fract().is_zero() {
+        return Err(PiapiShapeError::at(
+            field,
+            format!("expected a whole number, got {}", describe(v)),
+        ));
+    }
+    d.trunc()
+        .to_u64()
+        .filter(|n| *n <= MAX_SAFE_POINTS)
+        .ok_or_else(|| {
+            PiapiShapeError::at(field, format!("{} is larger than 2^53 − 1", describe(v)))
+        })
+}
+
+/// Points: whole and non-negative (1 USD = 10,000,000 points).
+fn points(v: &Value, field: &str) -> Result<u64, PiapiShapeError> {
+    whole(v, field).map_err(|mut e| {
+        e.message
+            .push_str(" (points are whole numbers; 1 USD = 10,000,000 points)");
+        e
+    })
+}
+
+fn points_usd(v: &Value, field: &str) -> Result<Decimal, PiapiShapeError> {
+    points(v, field).map(points_to_usd)
+}
+
+fn points_to_usd(points: u64) -> Decimal {
+    (Decimal::from(points) / Decimal::from(POINTS_PER_USD)).normalize()
+}
+
+/// A value for an error message: its JSON type, and a short prefix of scalars.
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => clip(&n.to_string()),
+        Value::String(s) => format!("\"{}\"", clip(s)),
+        Value::Array(_) => "an array".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+    }
+}
+
+/// At most 40 characters of text from PiAPI, so messages stay short and cannot carry a
+/// reflected request at length.
+fn clip(s: &str) -> String {
+    const MAX: usize = 40;
+    match s.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_owned(),
+    }
+}
+
+/// A JSON path under construction, for error messages.
+#[derive(Clone, Debug)]
+struct Path(String);
+
+impl Path {
+    fn root() -> Self {
+        Path(String::new())
+    }
+
+    fn child(&self, key: &str) -> Path {
+        Path(self.key(key))
+    }
+
+    fn key(&self, key: &str) -> String {
+        if self.0.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.0)
+        }
+    }
+
+    fn path(&self) -> String {
+        self.0.clone()
+    }
+
+    /// The path as a prefix for sibling names: `"data."` or `""`.
+    fn prefix(&self) -> String {
+        if self.0.is_empty() {
+            String::new()
+        } else {
+            format!("{}.", self.0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const AT: &str = "2026-11-24T17:00:00Z";
+
+    fn balance(body: Value) -> CheckBalanceResult {
+        balance_from_account_info(&body, AT).unwrap()
+    }
+
+    fn balance_err(body: Value) -> PiapiShapeError {
+        balance_from_account_info(&body, AT).unwrap_err()
+    }
+
+    fn text(json_text: &str) -> Value {
+        serde_json::from_str(json_text).unwrap()
+    }
+
+    /// The current shape, as `GET /account/info` answers it (facts §6).
+    fn new_shape() -> Value {
+        text(
+            r#"{"code": 200, "message": "success", "data": {
+                "id": 48213, "name": "acme-studio", "plan": "creator", "type": "user",
+                "is_enable": true, "equivalent_in_usd": 12.3456789,
+                "credit_pack_info": {
+                    "available_credits": 123456789, "used_credits": 66543211,
+                    "total_credits": 200000000, "frozen_credits": 10000000,
+                    "expired_credits": 0, "inactive_credits": 0, "credit_packs_count": 1,
+                    "credit_packs": [{"id": 7, "active": true, "capacity": 200000000,
+                                      "expired_at": "2027-05-01T00:00:00Z"}]
+                },
+                "max_concurrent_task_count": 10, "max_kling_concurrency": 5,
+                "max_flux_concurrency": "3", "max_image_toolkit_concurrency": 2,
+                "is_using_private_kling_pool": false
+            }}"#,
+        )
+    }
+
+    #[test]
+    fn new_shape_reads_dollars_credits_account_and_limits() {
+        let r = balance(new_shape());
+        assert_eq!(r.available_usd.to_string(), "12.3456789");
+        assert_eq!(r.frozen_usd.to_string(), "1.00");
+        let c = r.credits.unwrap();
+        assert_eq!(
+            [c.available, c.used, c.total, c.frozen].map(|u| u.to_string()),
+            ["12.3456789", "6.6543211", "20.00", "1.00"]
+        );
+        assert_eq!(r.account.id.as_deref(), Some("48213"));
+        assert_eq!(r.account.name.as_deref(), Some("acme-studio"));
+        assert_eq!(r.plan.as_deref(), Some("creator"));
+        assert_eq!(
+            Value::Object(r.concurrency),
+            json!({"max_concurrent_task_count": 10, "max_kling_concurrency": 5,
+                   "max_flux_concurrency": 3, "max_image_toolkit_concurrency": 2})
+        );
+        assert_eq!(r.source, "piapi");
+        assert_eq!(r.fetched_at, AT);
+    }
+
+    #[test]
+    fn legacy_wallet_points_are_divided_by_ten_million() {
+        let r = balance(json!({"code": 200, "message": "success", "data": {
+            "id": "u-1", "name": "old-timer",
+            "wallet": {"point_remain": "45000000", "point_frozen": 2000000, "point_used": 1000,
+                       "auto_recharge_enabled": false}
+        }}));
+        assert_eq!(r.available_usd.to_string(), "4.50");
+        assert_eq!(r.frozen_usd.to_string(), "0.20");
+        assert_eq!(r.credits, None);
+        assert_eq!(r.plan, None);
+        assert!(r.concurrency.is_empty());
+    }
+
+    #[test]
+    fn older_bare_shape_with_top_level_credits() {
+        let r =
+            balance(json!({"account_name": "first", "account_id": "acc_9", "credits": 5000000}));
+        assert_eq!(r.available_usd.to_string(), "0.50");
+        assert_eq!(r.frozen_usd.to_string(), "0.00");
+        assert_eq!(
+            r.account,
+            AccountRef {
+                id: Some("acc_9".into()),
+                name: Some("first".into())
+            }
+        );
+    }
+
+    #[test]
+    fn equivalent_in_usd_wins_and_nulls_count_as_missing() {
+        let r = balance(json!({"data": {"equivalent_in_usd": "3.25",
+                                       "wallet": {"point_remain": 1, "point_frozen": 5}}}));
+        assert_eq!(r.available_usd.to_string(), "3.25");
+        assert_eq!(r.frozen_usd.to_string(), "0.0000005");
+
+        let r = balance(
+            json!({"data": {"equivalent_in_usd": null, "credit_pack_info": null,
+                                       "wallet": {"point_remain": 7000000}}}),
+        );
+        assert_eq!(r.available_usd.to_string(), "0.70");
+    }
+
+    #[test]
+    fn money_is_exact_from_json_number_digits() {
+        let r = balance(text(r#"{"data": {"equivalent_in_usd": 0.1}}"#));
+        assert_eq!(r.available_usd.0 + Decimal::new(2, 1), Decimal::new(3, 1));
+        let r = balance(text(
+            r#"{"data": {"equivalent_in_usd": 123456789.123456789}}"#,
+        ));
+        assert_eq!(r.available_usd.to_string(), "123456789.123456789");
+    }
+
+    #[test]
+    fn credit_pack_without_available_subtracts_used_and_frozen() {
+        let r = balance(json!({"data": {"credit_pack_info": {
+            "total_credits": 200000000, "used_credits": 50000000, "frozen_credits": 10000000}}}));
+        assert_eq!(r.available_usd.to_string(), "14.00");
+        assert_eq!(r.credits.unwrap().total.to_string(), "20.00");
+
+        let r = balance(json!({"data": {"credit_pack_info": {
+            "available_credits": 30000000, "used_credits": 10000000}}}));
+        let c = r.credits.unwrap();
+        assert_eq!(
+            (c.total.to_string(), c.frozen.to_string()),
+            ("4.00".into(), "0.00".into())
+        );
+    }
+
+    #[test]
+    fn credit_pack_with_only_an_available_figure_still_gives_the_balance() {
+        let r = balance(json!({"data": {"credit_pack_info": {"available_credits": 2500000}}}));
+        assert_eq!(r.available_usd.to_string(), "0.25");
+        assert_eq!(
+            r.credits, None,
+            "without a used figure the credits object is not filled in"
+        );
+    }
+
+    #[test]
+    fn inconsistent_credit_pack_is_refused() {
+        let e = balance_err(json!({"data": {"credit_pack_info": {
+            "total_credits": 10, "used_credits": 8, "frozen_credits": 5}}}));
+        assert_eq!(e.field, "data.credit_pack_info.total_credits");
+        assert!(
+            e.message
+                .contains("less than used_credits 8 plus frozen_credits 5"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn no_balance_figure_names_every_field_looked_for() {
+        let e = balance_err(json!({"code": 200, "data": {"id": 1, "name": "x", "plan": "free"}}));
+        for f in [
+            "data.equivalent_in_usd",
+            "data.credit_pack_info.available_credits",
+            "data.wallet.point_remain",
+            "data.credits",
+        ] {
+            assert!(e.message.contains(f), "{f} missing from: {e}");
+        }
+    }
+
+    #[test]
+    fn negative_and_garbage_values_are_refused_with_the_field() {
+        let cases = [
+            (
+                json!({"equivalent_in_usd": "-1.00"}),
+                "equivalent_in_usd",
+                "cannot be negative",
+            ),
+            (
+                json!({"equivalent_in_usd": "12,50"}),
+                "equivalent_in_usd",
+                "is not a decimal number",
+            ),
+            (
+                json!({"equivalent_in_usd": true}),
+                "equivalent_in_usd",
+                "expected a number or a decimal string",
+            ),
+            (
+                json!({"wallet": {"point_remain": "12.5"}}),
+                "wallet.point_remain",
+                "whole number",
+            ),
+            (
+                json!({"wallet": {"point_remain": -3}}),
+                "wallet.point_remain",
+                "cannot be negative",
+            ),
+            (json!({"wallet": "lots"}), "wallet", "expected an object"),
+            (json!({"credits": 1e300}), "credits", "2^53"),
+            (
+                json!({"equivalent_in_usd": 1, "plan": 3}),
+                "plan",
+                "expected a string",
+            ),
+            (
+                json!({"equivalent_in_usd": 1, "max_kling_concurrency": -1}),
+                "max_kling_concurrency",
+                "negative",
+            ),
+            (
+                json!({"equivalent_in_usd": 1, "id": [1]}),
+                "id",
+                "expected a string or a number",
+            ),
+        ];
+        for (data, field, says) in cases {
+            let e = balance_err(json!({"code": 200, "data": data}));
+            assert_eq!(e.field, format!("data.{field}"), "{e}");
+            assert!(e.message.contains(says), "{e} should say {says}");
+            assert!(
+                e.message
+                    .starts_with(&format!("PiAPI response field data.{field}:")),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_garbage_is_clipped_in_messages() {
+        let long = "x".repeat(500);
+        let e = balance_err(json!({"data": {"equivalent_in_usd": long}}));
+        assert!(e.message.len() < 200, "{e}");
+    }
+
+    #[test]
+    fn envelope_refusals_and_non_objects_are_errors() {
+        let e = balance_err(json!({"code": 401, "message": "Invalid API key", "data": null}));
+        assert_eq!(e.api_code, Some(401));
+        assert!(e.message.contains("code 401: Invalid API key"), "{e}");
+
+        let e = balance_err(json!({"code": 200, "message": "success", "data": null}));
+        assert_eq!((e.field.as_str(), e.api_code), ("data", None));
+
+        assert!(
+            balance_err(json!([1, 2]))
+                .message
+                .contains("expected a JSON object, got an array")
+        );
+        assert!(
+            balance_err(json!({"code": "ok", "data": {}}))
+                .message
+                .contains("expected an integer")
+        );
+    }
+
+    /// Kling 3.0 pro, 10 s with audio, completed: PiAPI froze a flat $1 and took $2.
+    fn kling_task(usage: Value) -> Value {
+        json!({"code": 200, "message": "success", "data": {
+            "task_id": "0f4a7c52-3f1e-4b6e-9a55-7f2b0b8a9d10", "model": "kling",
+            "task_type": "video_generation", "status": "Completed",
+            "input": {"prompt": "a red fox in snow", "version": "3.0", "mode": "pro",
+                      "duration": 10, "enable_audio": true},
+            "output": {"video_url": "https://example.invalid/v.mp4"},
+            "meta": {"created_at": "2026-11-24T16:58:00Z", "usage": usage,
+                     "is_using_private_pool": false},
+            "error": {"code": 0, "message": ""}
+        }})
+    }
+
+    #[test]
+    fn task_usage_is_read_in_points_and_dollars() {
+        let body = kling_task(json!({"type": "point", "frozen": 10000000, "consume": 20000000}));
+        let r = task_cost(&Billing::new(), &body).unwrap();
+        assert_eq!(r.task_id, "0f4a7c52-3f1e-4b6e-9a55-7f2b0b8a9d10");
+        assert_eq!(
+            (r.model.as_deref(), r.task_type.as_deref()),
+            (Some("kling"), Some("video_generation"))
+        );
+        assert_eq!(r.status.as_deref(), Some("completed"));
+        assert_eq!(
+            (r.frozen_points, r.consumed_points),
+            (10_000_000, 20_000_000)
+        );
+        assert_eq!(
+            (r.frozen_usd.to_string(), r.consumed_usd.to_string()),
+            ("1.00".into(), "2.00".into())
+        );
+    }
+
+    #[test]
+    fn task_estimate_is_the_catalog_price_of_its_own_input() {
+        let body =
+            kling_task(json!({"type": "point", "frozen": "10000000", "consume": "20000000"}));
+        let r = task_cost(&Billing::new(), &body).unwrap();
+        assert_eq!(r.estimate_error, None);
+        let e = r.estimate.unwrap();
+        assert_eq!(e.total_max_usd.to_string(), "2.00");
+        assert_eq!(e.total_max_points, r.consumed_points);
+    }
+
+    #[test]
+    fn task_without_usage_has_charged_nothing_yet() {
+        let mut body = kling_task(Value::Null);
+        body["data"]["status"] = json!("PENDING");
+        let r = task_cost(&Billing::new(), &body).unwrap();
+        assert_eq!(r.status.as_deref(), Some("pending"));
+        assert_eq!((r.frozen_points, r.consumed_points), (0, 0));
+        assert_eq!(r.consumed_usd.to_string(), "0.00");
+    }
+
+    #[test]
+    fn task_without_model_keeps_the_charge_and_explains_the_missing_estimate() {
+        let r = task_cost(
+            &Billing::new(),
+            &json!({"data": {"task_id": "t1", "status": "failed",
+            "meta": {"usage": {"type": "point", "frozen": 2000000, "consume": 0}}}}),
+        )
+        .unwrap();
+        assert_eq!(r.frozen_usd.to_string(), "0.20");
+        assert_eq!(r.estimate, None);
+        assert!(r.estimate_error.unwrap().contains("no model"));
+    }
+
+    #[test]
+    fn task_usage_garbage_is_refused_with_the_field() {
+        let cases = [
+            (
+                json!({"type": "credit", "frozen": 1, "consume": 1}),
+                "data.meta.usage.type",
+                "expected \"point\"",
+            ),
+            (
+                json!({"type": "point", "frozen": 1, "consume": -20000000}),
+                "data.meta.usage.consume",
+                "negative",
+            ),
+            (
+                json!({"type": "point", "frozen": "1.5", "consume": 0}),
+                "data.meta.usage.frozen",
+                "whole number",
+            ),
+            (
+                json!({"type": "point", "frozen": "lots", "consume": 0}),
+                "data.meta.usage.frozen",
+                "not a decimal",
+            ),
+            (json!("point"), "data.meta.usage", "expected an object"),
+        ];
+        for (usage, field, says) in cases {
+            let e = task_cost(&Billing::new(), &kling_task(usage)).unwrap_err();
+            assert_eq!(e.field, field, "{e}");
+            assert!(e.message.contains(says), "{e} should say {says}");
+        }
+    }
+
+    #[test]
+    fn task_view_needs_its_id() {
+        let e = task_cost(&Billing::new(), &json!({"data": {"model": "kling"}})).unwrap_err();
+        assert_eq!(e.field, "data.task_id");
+        let e = task_cost(
+            &Billing::new(),
+            &json!({"code": 404, "message": "task not found", "data": null}),
+        )
+        .unwrap_err();
+        assert_eq!(e.api_code, Some(404));
+    }
+
+    #[test]
+    fn private_pool_decides_the_mode_when_config_is_absent() {
+        let mut body = kling_task(json!({"type": "point", "frozen": 0, "consume": 0}));
+        body["data"]["meta"]["is_using_private_pool"] = json!(true);
+        let r = task_cost(&Billing::new(), &body).unwrap();
+        let e = r
+            .estimate
+            .expect("a host-your-account Kling task is priced at zero");
+        assert_eq!(e.total_max_usd.to_string(), "0.00");
+
+        body["data"]["meta"]["is_using_private_pool"] = json!("yes");
+        let err = task_cost(&Billing::new(), &body).unwrap_err();
+        assert_eq!(err.field, "data.meta.is_using_private_pool");
+    }
+
+    #[test]
+    fn pool_flag_sets_service_mode_only_when_known() {
+        assert_eq!(
+            Value::Object(mode_from_pool(Some(true))),
+            json!({"service_mode": "private"})
+        );
+        assert_eq!(
+            Value::Object(mode_from_pool(Some(false))),
+            json!({"service_mode": "public"})
+        );
+        assert!(mode_from_pool(None).is_empty());
+    }
+
+    #[test]
+    fn unpriceable_task_reports_why() {
+        let body = json!({"data": {"task_id": "t2", "model": "no-such-model", "task_type": "x",
+                                   "meta": {"usage": {"type": "point", "frozen": 0, "consume": 0}}}});
+        let r = task_cost(&Billing::new(), &body).unwrap();
+        assert_eq!(r.estimate, None);
+        assert!(r.estimate_error.is_some_and(|m| !m.is_empty()));
+    }
+}
