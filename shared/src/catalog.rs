@@ -243,6 +243,8 @@ pub struct Catalog {
     index: HashMap<String, HashMap<String, Vec<usize>>>,
     /// model → its task types, sorted, for error messages.
     task_types: BTreeMap<String, Vec<String>>,
+    /// entry id → index.
+    by_id: HashMap<String, usize>,
 }
 
 impl Catalog {
@@ -281,12 +283,8 @@ impl Catalog {
         for tts in task_types.values_mut() {
             tts.sort();
         }
-        Ok(Catalog {
-            file,
-            overlay,
-            index,
-            task_types,
-        })
+        let by_id = file.entries.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
+        Ok(Catalog { file, overlay, index, task_types, by_id })
     }
 
     /// Lays a user's overlay (JSON text of an [`OverlayFile`]) over this catalog.
@@ -312,40 +310,32 @@ impl Catalog {
                 )));
             };
             let touches_price = patch.contains_key("price_usd") || patch.contains_key("tiers");
-            let mut merged = match file.entries.iter().position(|e| e.id == id) {
-                Some(pos) => {
-                    let Value::Object(base) =
-                        serde_json::to_value(&file.entries[pos]).unwrap_or_default()
-                    else {
-                        unreachable!("an entry serializes to an object")
-                    };
-                    let mut m = base;
-                    m.extend(patch.clone());
-                    (Some(pos), m)
-                }
+            let (pos, mut fields) = match file.entries.iter().position(|e| e.id == id) {
+                Some(pos) => match serde_json::to_value(&file.entries[pos]) {
+                    Ok(Value::Object(mut base)) => {
+                        base.extend(patch.clone());
+                        (Some(pos), base)
+                    }
+                    _ => return Err(Error::catalog(format!("overlay: entry \"{id}\" cannot be patched"))),
+                },
                 None => (None, patch.clone()),
             };
+            // A changed price that does not name its own provenance is the overlay's.
             if touches_price {
-                merged
-                    .1
-                    .entry("confidence")
-                    .or_insert(Value::from("overlay"));
                 if !patch.contains_key("confidence") {
-                    merged.1.insert("confidence".into(), Value::from("overlay"));
+                    fields.insert("confidence".into(), Value::from("overlay"));
                 }
                 if !patch.contains_key("source") {
-                    merged
-                        .1
-                        .insert("source".into(), Value::from(source.clone()));
+                    fields.insert("source".into(), Value::from(source.clone()));
                 }
             }
-            let entry: Entry = Error::parse(Value::Object(merged.1)).map_err(|e| {
+            let entry: Entry = Error::parse(Value::Object(fields)).map_err(|e| {
                 Error::catalog(format!(
                     "overlay: entries[{i}] (id \"{id}\"): {}",
                     e.message
                 ))
             })?;
-            match merged.0 {
+            match pos {
                 Some(pos) => file.entries[pos] = entry,
                 None => file.entries.push(entry),
             }
@@ -375,7 +365,7 @@ impl Catalog {
     }
 
     pub fn entry(&self, id: &str) -> Option<&Entry> {
-        self.file.entries.iter().find(|e| e.id == id)
+        self.by_id.get(id).map(|&i| &self.file.entries[i])
     }
 
     /// Entries for a model and task type, in file order.

@@ -37,7 +37,8 @@ fn invalid<T>(msg: impl Into<String>) -> LineResult<T> {
 /// Prices every line of `args`.
 pub fn estimate(catalog: &Catalog, args: &EstimateArgs) -> Result<EstimateResult, Error> {
     check_line_count(args.tasks.len())?;
-    let mut relax = RelaxBudget::new(catalog, args.plan, args.relax_used_today);
+    // Built on first use: most batches have no Midjourney relax line.
+    let mut relax: Option<RelaxBudget> = None;
     let mut lines = Vec::with_capacity(args.tasks.len());
     let mut errors = Vec::new();
     for (index, task) in args.tasks.iter().enumerate() {
@@ -88,7 +89,7 @@ fn price_line(
     args: &EstimateArgs,
     task: &TaskSpec,
     index: usize,
-    relax: &mut RelaxBudget,
+    relax: &mut Option<RelaxBudget>,
 ) -> LineResult<EstimateLine> {
     if !(1..=MAX_COUNT).contains(&task.count) {
         return invalid(format!(
@@ -190,7 +191,8 @@ fn price_line(
                 q_max.ok_or((LineErrorCode::Unbounded, "unbounded quantity".to_string()))?;
             let (mut lo_tasks, mut hi_tasks) = (count, count);
             if entry.relax_limit {
-                let (lo, hi, w) = relax.charge(task.count, args.plan);
+                let budget = relax.get_or_insert_with(|| RelaxBudget::new(catalog, args.plan, args.relax_used_today));
+                let (lo, hi, w) = budget.charge(task.count, args.plan);
                 (lo_tasks, hi_tasks) = (lo, hi);
                 warnings.extend(w);
             }
@@ -510,7 +512,10 @@ impl Quantity {
 /// Reads a whole number from an input value: a JSON integer or its decimal text.
 fn whole_number(v: &Value) -> Option<u64> {
     let text = match v {
-        Value::Number(n) => n.to_string(),
+        Value::Number(n) => match n.as_u64() {
+            Some(u) => return Some(u),
+            None => n.to_string(),
+        },
         Value::String(s) => s.clone(),
         _ => return None,
     };

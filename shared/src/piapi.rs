@@ -99,15 +99,15 @@ pub fn balance_from_account_info(
     let pack = object_field(data, &at, "credit_pack_info")?;
     let wallet = object_field(data, &at, "wallet")?;
 
-    let credits = match pack {
-        Some(pack) => credit_pack(pack, &at.child("credit_pack_info"))?,
+    let pack = match pack {
+        Some(pack) => Some(credit_pack(pack, &at.child("credit_pack_info"))?),
         None => None,
     };
 
     let available = if let Some(v) = present(data, "equivalent_in_usd") {
         usd(v, &at.key("equivalent_in_usd"))?
-    } else if let Some(c) = &credits {
-        c.available.get()
+    } else if let Some(points) = pack.as_ref().and_then(|p| p.available) {
+        points_to_usd(points)
     } else if let Some(v) = wallet.and_then(|w| present(w, "point_remain")) {
         points_usd(v, &at.child("wallet").key("point_remain"))?
     } else if let Some(v) = present(data, "credits") {
@@ -124,8 +124,8 @@ pub fn balance_from_account_info(
         ));
     };
 
-    let frozen = if let Some(c) = &credits {
-        c.frozen.get()
+    let frozen = if let Some(points) = pack.as_ref().and_then(|p| p.frozen) {
+        points_to_usd(points)
     } else if let Some(v) = wallet.and_then(|w| present(w, "point_frozen")) {
         points_usd(v, &at.child("wallet").key("point_frozen"))?
     } else {
@@ -136,7 +136,7 @@ pub fn balance_from_account_info(
         available_usd: Usd(available),
         frozen_usd: Usd(frozen),
         plan: optional_string(data, &at, "plan")?,
-        credits,
+        credits: pack.and_then(|p| p.credits),
         account: AccountRef {
             id: first_id(data, &at, &["id", "account_id"])?,
             name: first_id(data, &at, &["name", "account_name"])?,
@@ -282,8 +282,16 @@ fn usage_points(usage: &Map<String, Value>, at: &Path) -> Result<(u64, u64), Pia
     Ok((frozen.unwrap_or(0), consume.unwrap_or(0)))
 }
 
-/// The contract's `credits` object from `credit_pack_info`, when it has enough figures.
-fn credit_pack(pack: &Map<String, Value>, at: &Path) -> Result<Option<Credits>, PiapiShapeError> {
+/// What `credit_pack_info` says, in points.
+struct CreditPack {
+    /// Spendable credits: `available_credits`, else `total − used − frozen`.
+    available: Option<u64>,
+    frozen: Option<u64>,
+    /// The contract's object, when the pack gives an available and a used figure.
+    credits: Option<Credits>,
+}
+
+fn credit_pack(pack: &Map<String, Value>, at: &Path) -> Result<CreditPack, PiapiShapeError> {
     let read = |key: &str| {
         present(pack, key)
             .map(|v| points(v, &at.key(key)))
@@ -292,37 +300,49 @@ fn credit_pack(pack: &Map<String, Value>, at: &Path) -> Result<Option<Credits>, 
     let available = read("available_credits")?;
     let used = read("used_credits")?;
     let total = read("total_credits")?;
-    let frozen = read("frozen_credits")?.unwrap_or(0);
+    let frozen = read("frozen_credits")?;
 
     let available = match (available, total, used) {
-        (Some(a), _, _) => a,
-        (None, Some(t), Some(u)) => t.checked_sub(u).and_then(|rest| rest.checked_sub(frozen)).ok_or_else(|| {
-            PiapiShapeError::at(
-                at.key("total_credits"),
-                format!(
-                    "total_credits {t} is less than used_credits {u} plus frozen_credits {frozen}"
-                ),
-            )
-        })?,
-        _ => return Ok(None),
+        (Some(a), _, _) => Some(a),
+        (None, Some(t), Some(u)) => {
+            let f = frozen.unwrap_or(0);
+            let rest = t.checked_sub(u).and_then(|rest| rest.checked_sub(f)).ok_or_else(|| {
+                PiapiShapeError::at(
+                    at.key("total_credits"),
+                    format!("total_credits {t} is less than used_credits {u} plus frozen_credits {f}"),
+                )
+            })?;
+            Some(rest)
+        }
+        _ => None,
     };
-    let Some(used) = used else { return Ok(None) };
-    let total = match total {
-        Some(t) => t,
-        None => available
-            .checked_add(used)
-            .and_then(|s| s.checked_add(frozen))
-            .filter(|s| *s <= MAX_SAFE_POINTS)
-            .ok_or_else(|| {
-                PiapiShapeError::at(at.path(), "credit figures add up past 2^53 points")
-            })?,
+    let credits = match (available, used) {
+        (Some(available), Some(used)) => {
+            let f = frozen.unwrap_or(0);
+            let total = match total {
+                Some(t) => t,
+                None => available
+                    .checked_add(used)
+                    .and_then(|s| s.checked_add(f))
+                    .filter(|s| *s <= MAX_SAFE_POINTS)
+                    .ok_or_else(|| {
+                        PiapiShapeError::at(at.path(), "credit figures add up past 2^53 points")
+                    })?,
+            };
+            Some(Credits {
+                available: Usd(points_to_usd(available)),
+                used: Usd(points_to_usd(used)),
+                total: Usd(points_to_usd(total)),
+                frozen: Usd(points_to_usd(f)),
+            })
+        }
+        _ => None,
     };
-    Ok(Some(Credits {
-        available: Usd(points_to_usd(available)),
-        used: Usd(points_to_usd(used)),
-        total: Usd(points_to_usd(total)),
-        frozen: Usd(points_to_usd(frozen)),
-    }))
+    Ok(CreditPack {
+        available,
+        frozen,
+        credits,
+    })
 }
 
 /// `max_concurrent_task_count` and every `max_<service>_concurrency`, as whole numbers.
@@ -766,7 +786,12 @@ mod tests {
                 "cannot be negative",
             ),
             (json!({"wallet": "lots"}), "wallet", "expected an object"),
-            (json!({"credits": 1e300}), "credits", "2^53"),
+            (json!({"credits": 1e300}), "credits", "not a decimal number"),
+            (
+                json!({"credits": 9007199254740992u64}),
+                "credits",
+                "larger than 2^53 − 1",
+            ),
             (
                 json!({"equivalent_in_usd": 1, "plan": 3}),
                 "plan",

@@ -1,0 +1,168 @@
+//! The built-in catalog as data: every service of the facts has a row, and every priced row
+//! can actually be reached by a request.
+
+mod common;
+
+use piapi_billing::catalog::{BUILTIN_JSON, Catalog, QuantityRule, Status};
+use piapi_billing::{Billing, EstimateArgs, Hints, TaskSpec};
+use serde_json::{Map, Value, json};
+
+/// (model, task_type) pairs named in piapi-billing-facts.md §7.
+const FACTS_SERVICES: &[(&str, &str)] = &[
+    ("kling", "video_generation"),
+    ("kling", "omni_video_generation"),
+    ("kling", "effects"),
+    ("kling", "lip_sync"),
+    ("kling", "sound"),
+    ("kling", "ai_try_on"),
+    ("kling", "extend_video"),
+    ("kling", "avatar"),
+    ("kling", "motion_control"),
+    ("kling-turbo", "video_generation"),
+    ("hailuo", "video_generation"),
+    ("Qubico/flux1-schnell", "txt2img"),
+    ("Qubico/flux1-schnell", "img2img"),
+    ("Qubico/flux1-dev", "txt2img"),
+    ("Qubico/flux1-dev", "img2img"),
+    ("Qubico/flux1-dev-advanced", "txt2img-lora"),
+    ("Qubico/flux1-dev-advanced", "img2img-lora"),
+    ("Qubico/flux1-dev-advanced", "controlnet-lora"),
+    ("Qubico/flux1-dev-advanced", "fill-inpaint"),
+    ("Qubico/flux1-dev-advanced", "fill-outpaint"),
+    ("Qubico/flux1-dev-advanced", "redux-variation"),
+    ("Qubico/flux1-dev-advanced", "kontext"),
+    ("midjourney", "imagine"),
+    ("midjourney", "variation"),
+    ("midjourney", "reroll"),
+    ("midjourney", "blend"),
+    ("midjourney", "inpaint"),
+    ("midjourney", "outpaint"),
+    ("midjourney", "pan"),
+    ("midjourney", "upscale"),
+    ("midjourney", "describe"),
+    ("midjourney", "seed"),
+    ("music-u", "generate_music"),
+    ("music-s", "generate_music"),
+    ("music-s", "generate_lyrics"),
+    ("Qubico/diffrhythm", "txt2audio-base"),
+    ("Qubico/diffrhythm", "txt2audio-full"),
+    ("Qubico/mmaudio", "video2audio"),
+    ("Qubico/tts", "zero-shot"),
+    ("Qubico/wanx", "txt2video-1.3b"),
+    ("Qubico/wanx", "txt2video-14b"),
+    ("Qubico/wanx", "img2video-14b"),
+    ("Qubico/wanx", "txt2video-14b-lora"),
+    ("Qubico/wanx", "img2video-14b-keyframe"),
+    ("Qubico/hunyuan", "fast-txt2video"),
+    ("Qubico/hunyuan", "txt2video"),
+    ("Qubico/hunyuan", "img2video-concat"),
+    ("Qubico/hunyuan", "img2video-replace"),
+    ("Qubico/hunyuan", "txt2video-lora"),
+    ("Qubico/skyreels", "img2video"),
+    ("Qubico/framepack", "img2video"),
+    ("veo3", "veo3-video"),
+    ("veo3", "veo3-video-fast"),
+    ("sora2", "sora2-video"),
+    ("sora2", "sora2-pro-video"),
+    ("Qubico/image-toolkit", "face-swap"),
+    ("Qubico/image-toolkit", "multi-face-swap"),
+    ("Qubico/image-toolkit", "background-remove"),
+    ("Qubico/image-toolkit", "segment"),
+    ("Qubico/image-toolkit", "upscale"),
+    ("Qubico/video-toolkit", "face-swap"),
+    ("Qubico/video-toolkit", "upscale"),
+    ("Qubico/video-toolkit", "background-remove"),
+    ("Qubico/z-image", "txt2img"),
+    ("Qubico/trellis", "text-to-3d"),
+    ("Qubico/trellis", "image-to-3d"),
+    ("Qubico/trellis2", "image-to-3d"),
+    ("gpt-4o-image", "image_generation"),
+    ("luma", "video_generation"),
+    ("Qubico/ai-hug", "video_generation"),
+    ("llm", "chat_completion"),
+    ("upload", "ephemeral_resource"),
+];
+
+#[test]
+fn every_service_of_the_facts_has_a_row() {
+    let c = Catalog::builtin();
+    for (model, task_type) in FACTS_SERVICES {
+        assert!(c.candidates(model, task_type).next().is_some(), "no catalog row for {model} {task_type}");
+    }
+    // And the catalog has nothing the facts do not name.
+    for e in c.entries() {
+        assert!(
+            FACTS_SERVICES.contains(&(e.model.as_str(), e.task_type.as_str())),
+            "catalog row {} is not in the facts list",
+            e.id
+        );
+    }
+}
+
+#[test]
+fn every_row_carries_a_source_and_unpriced_rows_say_why() {
+    for e in Catalog::builtin().entries() {
+        assert!(!e.source.trim().is_empty(), "{} has no source", e.id);
+        if e.status == Status::Unpriced {
+            assert!(e.price_usd.is_none() && e.tiers.is_empty(), "{} is unpriced but has a price", e.id);
+            assert!(!e.notes.trim().is_empty(), "{} is unpriced without a reason", e.id);
+        }
+    }
+}
+
+/// Builds the request that should select `entry`: its `select` values (first option of a
+/// list), its `when_present` trigger, and hints that fix its quantity.
+fn request_for(entry: &piapi_billing::catalog::Entry) -> TaskSpec {
+    let mut input = Map::new();
+    for (k, v) in &entry.select {
+        let v = match v {
+            Value::Array(a) => a[0].clone(),
+            v => v.clone(),
+        };
+        input.insert(k.clone(), v);
+    }
+    if let Some(f) = entry.when_present.first() {
+        input.insert(f.clone(), json!("present"));
+    }
+    let mut hints = Hints::default();
+    match &entry.quantity {
+        QuantityRule::TextBlocks { field, .. } => {
+            input.insert(field.clone(), json!("hello"));
+        }
+        QuantityRule::VideoSeconds { .. } => hints.video_seconds = Some(piapi_billing::money::Dec(10.into())),
+        QuantityRule::Frames { .. } => hints.frames = Some(100),
+        QuantityRule::Megapixels { .. } => (hints.width, hints.height) = (Some(1000), Some(1000)),
+        _ => {}
+    }
+    TaskSpec { model: entry.model.clone(), task_type: entry.task_type.clone(), input, count: 1, hints, ..Default::default() }
+}
+
+#[test]
+fn every_row_is_reachable_and_no_row_shadows_another() {
+    let billing = Billing::new();
+    for entry in Catalog::builtin().entries() {
+        let task = request_for(entry);
+        let r = billing.estimate_cost(&EstimateArgs { tasks: vec![task], ..Default::default() }).unwrap();
+        match entry.status {
+            Status::Unpriced => {
+                assert_eq!(r.errors.len(), 1, "{}", entry.id);
+                assert_eq!(r.errors[0].code.as_str(), "unpriced", "{}: {}", entry.id, r.errors[0].message);
+            }
+            _ => {
+                assert!(r.errors.is_empty(), "{}: {:?}", entry.id, r.errors);
+                assert_eq!(r.lines[0].entry_id, entry.id, "request for {} priced by another row", entry.id);
+                if let Some(p) = entry.price_usd {
+                    assert_eq!(r.lines[0].unit_price_usd, p, "{}", entry.id);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_builtin_file_round_trips_through_the_loader() {
+    let c = Catalog::from_json(BUILTIN_JSON).unwrap();
+    let again = serde_json::to_string(c.file()).unwrap();
+    let c2 = Catalog::from_json(&again).unwrap();
+    assert_eq!(c.entries(), c2.entries());
+}
