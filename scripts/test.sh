@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The one command that runs every test of piapi-billing, on a fresh clone or a warm machine.
+#
+#   scripts/test.sh
+#
+# It installs what the tests need (idempotent, fast when present), starts a local PostgreSQL
+# for the ledger tests, runs the Rust tests of every crate, checks that the core builds for
+# wasm32, then runs the WASM package tests (Node, headless Chromium) and the MCP external-client
+# tests (Python SDK, conformance suite). Any failure stops the run with a non-zero exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "setup: toolchain targets and test dependencies"
+bash scripts/setup.sh
+
+step "PostgreSQL for the ledger tests"
+PIAPI_BILLING_TEST_PG_URL="$(bash scripts/pg.sh start)"
+export PIAPI_BILLING_TEST_PG_URL
+
+step "Rust tests (every crate: core, golden vectors, MCP server, ledger, wasm crate on the host)"
+cargo test --workspace --locked
+
+step "the billing core builds for wasm32-unknown-unknown"
+cargo build --locked -p piapi-billing --target wasm32-unknown-unknown
+
+step "WASM package: build, wasm-bindgen tests, JS tests on the optimised package, browser test"
+bash scripts/test-wasm.sh
+
+step "MCP server with clients that are not ours (Python SDK, conformance suite)"
+bash scripts/test-mcp-clients.sh
+
+step "all test suites passed"
