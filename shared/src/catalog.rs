@@ -6,7 +6,7 @@
 //! is reported by every estimate made with it, so a negotiated price always wins visibly.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -158,11 +158,11 @@ pub struct FreezeRule {
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     /// Stable id; overlays address entries by it.
-    pub id: String,
-    pub model: String,
-    pub task_type: String,
+    pub id: Arc<str>,
+    pub model: Arc<str>,
+    pub task_type: Arc<str>,
     /// Human label of the variant ("3.0 pro, audio on").
-    pub variant: String,
+    pub variant: Arc<str>,
     /// Input fields that select this variant: a scalar, or a list of accepted scalars.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub select: BTreeMap<String, Value>,
@@ -202,9 +202,46 @@ pub struct Entry {
     /// A caution repeated on every line this entry prices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
-    pub source: String,
+    pub source: Arc<str>,
     #[serde(default)]
     pub notes: String,
+    /// `field=value` labels of this entry's defaults, made once at load so that reporting a
+    /// default on every estimate line costs a reference count, not an allocation.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) default_labels: BTreeMap<String, Arc<str>>,
+}
+
+impl Entry {
+    /// The `field=value` label of a default this entry applied.
+    pub fn default_label(&self, field: &str, value: &Value) -> Arc<str> {
+        match self.default_labels.get(field) {
+            Some(label) => label.clone(),
+            None => label(field, value),
+        }
+    }
+
+    fn make_default_labels(&mut self) {
+        let mut labels: BTreeMap<String, Arc<str>> =
+            self.defaults.iter().map(|(k, v)| (k.clone(), label(k, v))).collect();
+        match &self.quantity {
+            QuantityRule::Input { field, default: Some(d), .. } => {
+                labels.insert(field.clone(), label(field, &Value::from(*d)));
+            }
+            QuantityRule::Megapixels { scale_field: Some(f), scale_default: Some(d), .. } => {
+                labels.insert(f.clone(), label(f, &Value::from(*d)));
+            }
+            _ => {}
+        }
+        self.default_labels = labels;
+    }
+}
+
+fn label(field: &str, value: &Value) -> Arc<str> {
+    match value {
+        Value::String(s) => format!("{field}={s}").into(),
+        v => format!("{field}={v}").into(),
+    }
 }
 
 /// The catalog file's shape.
@@ -264,26 +301,29 @@ impl Catalog {
         Catalog::from_file(file, None)
     }
 
-    pub fn from_file(file: CatalogFile, overlay: Option<String>) -> Result<Catalog, Error> {
+    pub fn from_file(mut file: CatalogFile, overlay: Option<String>) -> Result<Catalog, Error> {
         validate(&file)?;
+        for e in &mut file.entries {
+            e.make_default_labels();
+        }
         let mut index: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
         let mut task_types: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (i, e) in file.entries.iter().enumerate() {
             index
-                .entry(e.model.clone())
+                .entry(e.model.to_string())
                 .or_default()
-                .entry(e.task_type.clone())
+                .entry(e.task_type.to_string())
                 .or_default()
                 .push(i);
-            let tts = task_types.entry(e.model.clone()).or_default();
-            if !tts.contains(&e.task_type) {
-                tts.push(e.task_type.clone());
+            let tts = task_types.entry(e.model.to_string()).or_default();
+            if !tts.iter().any(|t| **t == *e.task_type) {
+                tts.push(e.task_type.to_string());
             }
         }
         for tts in task_types.values_mut() {
             tts.sort();
         }
-        let by_id = file.entries.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
+        let by_id = file.entries.iter().enumerate().map(|(i, e)| (e.id.to_string(), i)).collect();
         Ok(Catalog { file, overlay, index, task_types, by_id })
     }
 
@@ -310,7 +350,7 @@ impl Catalog {
                 )));
             };
             let touches_price = patch.contains_key("price_usd") || patch.contains_key("tiers");
-            let (pos, mut fields) = match file.entries.iter().position(|e| e.id == id) {
+            let (pos, mut fields) = match file.entries.iter().position(|e| *e.id == *id) {
                 Some(pos) => match serde_json::to_value(&file.entries[pos]) {
                     Ok(Value::Object(mut base)) => {
                         base.extend(patch.clone());
@@ -405,7 +445,7 @@ fn validate(file: &CatalogFile) -> Result<(), Error> {
     let mut ids = std::collections::HashSet::new();
     for e in &file.entries {
         let at = |msg: String| Error::catalog(format!("catalog entry \"{}\": {msg}", e.id));
-        if !ids.insert(e.id.as_str()) {
+        if !ids.insert(&*e.id) {
             return Err(at("duplicate id".into()));
         }
         let prices: Vec<Decimal> = e
@@ -534,7 +574,7 @@ pub fn list_prices(catalog: &Catalog, args: &ListPricesArgs) -> Result<ListPrice
                 let mut all: Vec<&str> = catalog
                     .entries()
                     .iter()
-                    .map(|e| e.task_type.as_str())
+                    .map(|e| &*e.task_type)
                     .collect();
                 all.sort_unstable();
                 all.dedup();
@@ -552,8 +592,8 @@ pub fn list_prices(catalog: &Catalog, args: &ListPricesArgs) -> Result<ListPrice
     let entries = catalog
         .entries()
         .iter()
-        .filter(|e| args.model.as_ref().is_none_or(|m| &e.model == m))
-        .filter(|e| args.task_type.as_ref().is_none_or(|t| &e.task_type == t))
+        .filter(|e| args.model.as_ref().is_none_or(|m| *e.model == **m))
+        .filter(|e| args.task_type.as_ref().is_none_or(|t| *e.task_type == **t))
         .filter(|e| {
             query.as_ref().is_none_or(|q| {
                 [&e.model, &e.task_type, &e.variant, &e.id]

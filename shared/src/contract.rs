@@ -5,6 +5,8 @@
 //! module and the documentation. Argument types reject unknown fields (typos are errors);
 //! PiAPI's own `input` object stays open because it carries prompts and URLs.
 
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -203,11 +205,11 @@ pub struct LineError {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EstimateLine {
     pub index: usize,
-    pub model: String,
-    pub task_type: String,
+    pub model: Arc<str>,
+    pub task_type: Arc<str>,
     /// Catalog entry that priced the line.
-    pub entry_id: String,
-    pub variant: String,
+    pub entry_id: Arc<str>,
+    pub variant: Arc<str>,
     pub mode: Mode,
     pub count: u64,
     pub unit: Unit,
@@ -224,10 +226,10 @@ pub struct EstimateLine {
     /// HYA seat the line needs; null for pay-as-you-go.
     pub seat: Option<String>,
     pub confidence: Confidence,
-    pub source: String,
+    pub source: Arc<str>,
     pub status: Status,
     /// Inputs that were missing and took their documented default, as `field=value`.
-    pub defaults_used: Vec<String>,
+    pub defaults_used: Vec<Arc<str>>,
     pub warnings: Vec<String>,
 }
 
@@ -333,10 +335,10 @@ pub struct ListPricesArgs {
 /// One row of the price list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PriceRow {
-    pub id: String,
-    pub model: String,
-    pub task_type: String,
-    pub variant: String,
+    pub id: Arc<str>,
+    pub model: Arc<str>,
+    pub task_type: Arc<str>,
+    pub variant: Arc<str>,
     pub unit: Unit,
     /// PAYG price of one unit; null when unpriced or priced by tiers.
     pub price_usd: Option<Usd>,
@@ -346,7 +348,7 @@ pub struct PriceRow {
     /// HYA seat that runs this service at no credit cost; null when pay-as-you-go only.
     pub hya_seat: Option<String>,
     pub confidence: Confidence,
-    pub source: String,
+    pub source: Arc<str>,
     pub status: Status,
     pub notes: String,
 }

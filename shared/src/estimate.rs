@@ -6,6 +6,8 @@
 //! fix it. Nothing is ever guessed: a line that cannot be priced is left out of the totals and
 //! listed in `errors` with its reason.
 
+use std::sync::{Arc, OnceLock};
+
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
@@ -269,7 +271,7 @@ fn unknown_service(catalog: &Catalog, model: &str, task_type: &str) -> (LineErro
 fn resolve_mode(
     config: &Map<String, Value>,
     default_mode: Option<Mode>,
-    defaults_used: &mut Vec<String>,
+    defaults_used: &mut Vec<Arc<str>>,
 ) -> LineResult<Mode> {
     match config.get("service_mode") {
         Some(Value::String(s)) if s == "public" => Ok(Mode::Payg),
@@ -285,11 +287,13 @@ fn resolve_mode(
     }
 }
 
-fn default_service_mode(default_mode: Option<Mode>, defaults_used: &mut Vec<String>) -> Mode {
+fn default_service_mode(default_mode: Option<Mode>, defaults_used: &mut Vec<Arc<str>>) -> Mode {
+    static PUBLIC: OnceLock<Arc<str>> = OnceLock::new();
+    static PRIVATE: OnceLock<Arc<str>> = OnceLock::new();
     let mode = default_mode.unwrap_or(Mode::Payg);
     defaults_used.push(match mode {
-        Mode::Payg => "config.service_mode=public".to_string(),
-        Mode::Hya => "config.service_mode=private".to_string(),
+        Mode::Payg => PUBLIC.get_or_init(|| Arc::from("config.service_mode=public")).clone(),
+        Mode::Hya => PRIVATE.get_or_init(|| Arc::from("config.service_mode=private")).clone(),
     });
     mode
 }
@@ -354,7 +358,7 @@ fn effective<'a>(
 fn select_entry<'c>(
     candidates: &[&'c Entry],
     input: &Map<String, Value>,
-    defaults_used: &mut Vec<String>,
+    defaults_used: &mut Vec<Arc<str>>,
 ) -> LineResult<&'c Entry> {
     'entries: for &entry in candidates {
         if !entry.when_present.is_empty()
@@ -370,7 +374,7 @@ fn select_entry<'c>(
             match effective(entry, input, field) {
                 Some((got, from_default)) if value_matches(want, got) => {
                     if from_default {
-                        used.push(format!("{field}={}", show(got).trim_matches('"')));
+                        used.push(entry.default_label(field, got));
                     }
                 }
                 _ => continue 'entries,
@@ -531,7 +535,7 @@ fn ceil_div(n: u64, d: u64) -> u64 {
 fn quantity(
     entry: &Entry,
     task: &TaskSpec,
-    defaults_used: &mut Vec<String>,
+    defaults_used: &mut Vec<Arc<str>>,
 ) -> LineResult<Quantity> {
     let input = &task.input;
     match &entry.quantity {
@@ -604,7 +608,7 @@ fn quantity(
                     }
                     _ => match default {
                         Some(d) => {
-                            defaults_used.push(format!("{field}={d}"));
+                            defaults_used.push(entry.default_label(field, &Value::from(*d)));
                             *d
                         }
                         None => return invalid(format!("input.{field} is required ({range})")),
@@ -732,7 +736,7 @@ fn quantity(
                     }
                     _ => {
                         let d = scale_default.unwrap_or(1);
-                        defaults_used.push(format!("{f}={d}"));
+                        defaults_used.push(entry.default_label(f, &Value::from(d)));
                         d
                     }
                 },

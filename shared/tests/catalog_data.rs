@@ -92,7 +92,7 @@ fn every_service_of_the_facts_has_a_row() {
     // And the catalog has nothing the facts do not name.
     for e in c.entries() {
         assert!(
-            FACTS_SERVICES.contains(&(e.model.as_str(), e.task_type.as_str())),
+            FACTS_SERVICES.contains(&(&*e.model, &*e.task_type)),
             "catalog row {} is not in the facts list",
             e.id
         );
@@ -134,7 +134,7 @@ fn request_for(entry: &piapi_billing::catalog::Entry) -> TaskSpec {
         QuantityRule::Megapixels { .. } => (hints.width, hints.height) = (Some(1000), Some(1000)),
         _ => {}
     }
-    TaskSpec { model: entry.model.clone(), task_type: entry.task_type.clone(), input, count: 1, hints, ..Default::default() }
+    TaskSpec { model: entry.model.to_string(), task_type: entry.task_type.to_string(), input, count: 1, hints, ..Default::default() }
 }
 
 #[test]

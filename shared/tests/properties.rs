@@ -30,7 +30,7 @@ fn input_map() -> impl Strategy<Value = Map<String, Value>> {
 
 fn task() -> impl Strategy<Value = TaskSpec> {
     let services: Vec<(String, String)> =
-        Catalog::builtin().entries().iter().map(|e| (e.model.clone(), e.task_type.clone())).collect();
+        Catalog::builtin().entries().iter().map(|e| (e.model.to_string(), e.task_type.to_string())).collect();
     let service = prop_oneof![
         8 => proptest::sample::select(services),
         1 => ("[a-z]{1,8}", "[a-z_]{1,8}").prop_map(|(m, t)| (m, t)),
