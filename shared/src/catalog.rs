@@ -502,13 +502,12 @@ fn validate(file: &CatalogFile) -> Result<(), Error> {
                 ));
             }
         }
-        if let Some(f) = &e.freeze {
-            if !is_point_exact(f.flat_usd.0) || f.flat_usd.0.is_sign_negative() {
+        if let Some(f) = &e.freeze
+            && (!is_point_exact(f.flat_usd.0) || f.flat_usd.0.is_sign_negative()) {
                 return Err(at(
                     "freeze.flat_usd must be a non-negative whole number of points".into(),
                 ));
             }
-        }
         if let QuantityRule::Input {
             min,
             max,
@@ -521,12 +520,11 @@ fn validate(file: &CatalogFile) -> Result<(), Error> {
             if min > max || *per == 0 {
                 return Err(at("quantity: min must be ≤ max and per > 0".into()));
             }
-            let all_ok = |v: u64| v >= *min && v <= *max && v % per == 0;
-            if let Some(d) = default {
-                if !all_ok(*d) || allowed.as_ref().is_some_and(|a| !a.contains(d)) {
+            let all_ok = |v: u64| v >= *min && v <= *max && v.is_multiple_of(*per);
+            if let Some(d) = default
+                && (!all_ok(*d) || allowed.as_ref().is_some_and(|a| !a.contains(d))) {
                     return Err(at("quantity: default is outside the limits".into()));
                 }
-            }
         }
     }
     let mut tiers = file
@@ -558,15 +556,14 @@ fn is_scalar(v: &Value) -> bool {
 
 /// `list_prices`: the catalog's rows, filtered.
 pub fn list_prices(catalog: &Catalog, args: &ListPricesArgs) -> Result<ListPricesResult, Error> {
-    if let Some(m) = &args.model {
-        if !catalog.has_model(m) {
+    if let Some(m) = &args.model
+        && !catalog.has_model(m) {
             let known: Vec<&str> = catalog.models().collect();
             return Err(Error::invalid(
                 "model",
                 format!("unknown model \"{m}\"; known models: {}", known.join(", ")),
             ));
         }
-    }
     if let Some(t) = &args.task_type {
         let known: Vec<&str> = match &args.model {
             Some(m) => catalog.task_types(m).iter().map(String::as_str).collect(),

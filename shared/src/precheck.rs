@@ -67,8 +67,8 @@ pub fn precheck(catalog: &Catalog, args: &PrecheckArgs) -> Result<PrecheckResult
                 ),
             });
         }
-        if let (Some(need), Some(plan)) = (entry.requires_plan, args.plan) {
-            if !plan_allows(plan, need) {
+        if let (Some(need), Some(plan)) = (entry.requires_plan, args.plan)
+            && !plan_allows(plan, need) {
                 blockers.push(Blocker {
                     index: Some(line.index),
                     code: BlockerCode::PlanRequired,
@@ -81,10 +81,9 @@ pub fn precheck(catalog: &Catalog, args: &PrecheckArgs) -> Result<PrecheckResult
                     ),
                 });
             }
-        }
-        if line.mode == Mode::Hya {
-            if let (Some(seat), Some(seats)) = (&line.seat, &seats) {
-                if !seats.contains(&seat.to_lowercase()) {
+        if line.mode == Mode::Hya
+            && let (Some(seat), Some(seats)) = (&line.seat, &seats)
+                && !seats.contains(&seat.to_lowercase()) {
                     blockers.push(Blocker {
                         index: Some(line.index),
                         code: BlockerCode::SeatRequired,
@@ -95,8 +94,6 @@ pub fn precheck(catalog: &Catalog, args: &PrecheckArgs) -> Result<PrecheckResult
                         ),
                     });
                 }
-            }
-        }
     }
 
     let available = balance.0 - frozen.0;
