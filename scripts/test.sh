@@ -20,6 +20,10 @@ step "PostgreSQL for the ledger tests"
 PIAPI_BILLING_TEST_PG_URL="$(bash scripts/pg.sh start)"
 export PIAPI_BILLING_TEST_PG_URL
 
+# Servers started by tests without --ledger keep their default ledger here, not in $HOME.
+XDG_DATA_HOME="${XDG_DATA_HOME:-$(mktemp -d)}"
+export XDG_DATA_HOME
+
 step "Rust tests (every crate: core, golden vectors, MCP server, ledger, wasm crate on the host)"
 cargo test --workspace --locked
 

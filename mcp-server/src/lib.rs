@@ -1,3 +1,26 @@
 //! `piapi-billing-mcp`: the MCP front end of the billing core (issue 3).
+//!
+//! The binary serves the core's offline tools (estimates, pre-checks, plans, prices, top-up
+//! quotes) and two live tools backed by PiAPI (balance, a task's real cost) to AI assistants,
+//! over stdio or streamable HTTP, and prints the same JSON from a small human CLI.
+//!
+//! The layout follows the request path: [`cli`] parses flags and picks a mode, [`server`] is the
+//! MCP `ServerHandler` over shared [`server::AppState`], [`tools`], [`resources`] and
+//! [`prompts`] hold what it offers, [`http`] wraps it in the HTTP transport and its guards, and
+//! [`piapi_client`] talks to PiAPI.
 
+pub mod args;
+pub mod cli;
+pub mod error;
+pub mod http;
+pub mod ledger;
 pub mod piapi_client;
+pub mod prompts;
+pub mod resources;
+pub mod schema;
+pub mod server;
+pub mod stdio;
+pub mod tools;
+
+pub use error::Error;
+pub use server::{AppState, BillingServer};

@@ -158,10 +158,14 @@ pub struct FreezeRule {
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     /// Stable id; overlays address entries by it.
+    #[serde(deserialize_with = "de_arc_str")]
     pub id: Arc<str>,
+    #[serde(deserialize_with = "de_arc_str")]
     pub model: Arc<str>,
+    #[serde(deserialize_with = "de_arc_str")]
     pub task_type: Arc<str>,
     /// Human label of the variant ("3.0 pro, audio on").
+    #[serde(deserialize_with = "de_arc_str")]
     pub variant: Arc<str>,
     /// Input fields that select this variant: a scalar, or a list of accepted scalars.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -202,6 +206,7 @@ pub struct Entry {
     /// A caution repeated on every line this entry prices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+    #[serde(deserialize_with = "de_arc_str")]
     pub source: Arc<str>,
     #[serde(default)]
     pub notes: String,
@@ -235,6 +240,22 @@ impl Entry {
         }
         self.default_labels = labels;
     }
+}
+
+/// Reads a string straight into an `Arc<str>`: one allocation instead of serde's three
+/// (`String`, `Box<str>`, `Arc`), which is most of what loading the catalog costs.
+fn de_arc_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+    struct ArcStr;
+    impl serde::de::Visitor<'_> for ArcStr {
+        type Value = Arc<str>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Arc<str>, E> {
+            Ok(Arc::from(v))
+        }
+    }
+    d.deserialize_str(ArcStr)
 }
 
 fn label(field: &str, value: &Value) -> Arc<str> {
@@ -277,11 +298,11 @@ pub struct Catalog {
     file: CatalogFile,
     overlay: Option<String>,
     /// model → task_type → entry indices, in file order.
-    index: HashMap<String, HashMap<String, Vec<usize>>>,
+    index: HashMap<Arc<str>, HashMap<Arc<str>, Vec<usize>>>,
     /// model → its task types, sorted, for error messages.
-    task_types: BTreeMap<String, Vec<String>>,
+    task_types: BTreeMap<Arc<str>, Vec<Arc<str>>>,
     /// entry id → index.
-    by_id: HashMap<String, usize>,
+    by_id: HashMap<Arc<str>, usize>,
 }
 
 impl Catalog {
@@ -306,24 +327,24 @@ impl Catalog {
         for e in &mut file.entries {
             e.make_default_labels();
         }
-        let mut index: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
-        let mut task_types: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut index: HashMap<Arc<str>, HashMap<Arc<str>, Vec<usize>>> = HashMap::new();
+        let mut task_types: BTreeMap<Arc<str>, Vec<Arc<str>>> = BTreeMap::new();
         for (i, e) in file.entries.iter().enumerate() {
             index
-                .entry(e.model.to_string())
+                .entry(e.model.clone())
                 .or_default()
-                .entry(e.task_type.to_string())
+                .entry(e.task_type.clone())
                 .or_default()
                 .push(i);
-            let tts = task_types.entry(e.model.to_string()).or_default();
+            let tts = task_types.entry(e.model.clone()).or_default();
             if !tts.iter().any(|t| **t == *e.task_type) {
-                tts.push(e.task_type.to_string());
+                tts.push(e.task_type.clone());
             }
         }
         for tts in task_types.values_mut() {
             tts.sort();
         }
-        let by_id = file.entries.iter().enumerate().map(|(i, e)| (e.id.to_string(), i)).collect();
+        let by_id = file.entries.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
         Ok(Catalog { file, overlay, index, task_types, by_id })
     }
 
@@ -424,10 +445,10 @@ impl Catalog {
     }
 
     pub fn models(&self) -> impl Iterator<Item = &str> {
-        self.task_types.keys().map(String::as_str)
+        self.task_types.keys().map(|m| &**m)
     }
 
-    pub fn task_types(&self, model: &str) -> &[String] {
+    pub fn task_types(&self, model: &str) -> &[Arc<str>] {
         self.task_types.get(model).map(Vec::as_slice).unwrap_or(&[])
     }
 
@@ -566,7 +587,7 @@ pub fn list_prices(catalog: &Catalog, args: &ListPricesArgs) -> Result<ListPrice
         }
     if let Some(t) = &args.task_type {
         let known: Vec<&str> = match &args.model {
-            Some(m) => catalog.task_types(m).iter().map(String::as_str).collect(),
+            Some(m) => catalog.task_types(m).iter().map(|t| &**t).collect(),
             None => {
                 let mut all: Vec<&str> = catalog
                     .entries()

@@ -68,6 +68,10 @@ impl PiapiShapeError {
 const CONCURRENCY_PREFIX: &str = "max_";
 const CONCURRENCY_SUFFIX: &str = "_concurrency";
 const CONCURRENT_TASKS: &str = "max_concurrent_task_count";
+/// How much of a malformed value an error message quotes.
+const MAX_VALUE_CHARS: usize = 40;
+/// How much of PiAPI's own `message` an error message quotes.
+const MAX_MESSAGE_CHARS: usize = 160;
 
 /// Reads `GET /account/info` into the `check_balance` result.
 ///
@@ -409,7 +413,7 @@ fn unwrap_envelope(body: &Value) -> Result<(&Map<String, Value>, Path), PiapiSha
         // 200 is the documented success; 0 is accepted too because some PiAPI endpoints use it.
         if !(code == 0 || (200..300).contains(&code)) {
             let said = match present(top, "message") {
-                Some(Value::String(m)) => format!(": {}", clip(m)),
+                Some(Value::String(m)) => format!(": {}", clip(m, MAX_MESSAGE_CHARS)),
                 _ => String::new(),
             };
             return Err(PiapiShapeError {
@@ -539,18 +543,17 @@ fn describe(v: &Value) -> String {
     match v {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => clip(&n.to_string()),
-        Value::String(s) => format!("\"{}\"", clip(s)),
+        Value::Number(n) => clip(&n.to_string(), MAX_VALUE_CHARS),
+        Value::String(s) => format!("\"{}\"", clip(s, MAX_VALUE_CHARS)),
         Value::Array(_) => "an array".to_owned(),
         Value::Object(_) => "an object".to_owned(),
     }
 }
 
-/// At most 40 characters of text from PiAPI, so messages stay short and cannot carry a
+/// At most `max` characters of text from PiAPI, so messages stay short and cannot carry a
 /// reflected request at length.
-fn clip(s: &str) -> String {
-    const MAX: usize = 40;
-    match s.char_indices().nth(MAX) {
+fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", &s[..cut]),
         None => s.to_owned(),
     }
@@ -730,6 +733,24 @@ mod tests {
             r.credits, None,
             "without a used figure the credits object is not filled in"
         );
+    }
+
+    #[test]
+    fn frozen_falls_back_from_the_credit_pack_to_the_wallet() {
+        let r = balance(json!({"data": {
+            "equivalent_in_usd": "5",
+            "credit_pack_info": {"available_credits": 50000000, "used_credits": 0},
+            "wallet": {"point_remain": 1, "point_frozen": 3000000}
+        }}));
+        assert_eq!(r.frozen_usd.to_string(), "0.30");
+        assert_eq!(r.credits.unwrap().frozen.to_string(), "0.00");
+
+        let r = balance(json!({"data": {
+            "credit_pack_info": {"available_credits": 50000000, "frozen_credits": 1000000},
+            "wallet": {"point_remain": 1, "point_frozen": 3000000}
+        }}));
+        assert_eq!(r.available_usd.to_string(), "5.00");
+        assert_eq!(r.frozen_usd.to_string(), "0.10");
     }
 
     #[test]

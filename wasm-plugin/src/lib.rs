@@ -1,1 +1,18 @@
-//! WebAssembly front end (issue 4).
+//! WebAssembly front end of piapi-billing (issue 4).
+//!
+//! The module speaks JSON text across the JavaScript boundary: a JS number becomes JSON number
+//! text, which the core reads from its digits (serde_json's `arbitrary_precision`), so money
+//! never passes through a binary float on its way in, and every amount comes back as a decimal
+//! string. The hand-written wrapper in `pkg/` turns this into camelCase functions that take and
+//! return plain objects and throw `Error`s.
+//!
+//! Every export answers with an [`envelope`] rather than throwing: a Rust error never unwinds
+//! through JavaScript, so a refused call cannot leak the arguments' memory or leave the module
+//! in a state where the next call traps.
+
+pub mod engine;
+pub mod envelope;
+pub mod inputs;
+
+#[cfg(target_arch = "wasm32")]
+pub mod exports;

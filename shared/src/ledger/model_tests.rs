@@ -26,10 +26,26 @@ fn cents(u: Usd) -> i64 {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Reserve { hold: u8, account: u8, cents: i64, ttl: u64, memo: bool },
-    Settle { hold: u8, cents: i64 },
-    Release { hold: u8 },
-    Grant { grant: u8, account: u8, cents: i64, bonus: i64 },
+    Reserve {
+        hold: u8,
+        account: u8,
+        cents: i64,
+        ttl: u64,
+        memo: bool,
+    },
+    Settle {
+        hold: u8,
+        cents: i64,
+    },
+    Release {
+        hold: u8,
+    },
+    Grant {
+        grant: u8,
+        account: u8,
+        cents: i64,
+        bonus: i64,
+    },
     Expire,
     Advance(u64),
     /// Re-issue the n-th earlier command (modulo the history), exactly as it was sent.
@@ -54,18 +70,31 @@ fn to_command(op: &Op) -> Option<Command> {
     let hold = |h: &u8| HoldId::new(format!("h{h}")).unwrap();
     let account = |a: &u8| AccountId::new(ACCOUNTS[*a as usize]).unwrap();
     Some(match op {
-        Op::Reserve { hold: h, account: a, cents, ttl, memo } => Command::Reserve {
+        Op::Reserve {
+            hold: h,
+            account: a,
+            cents,
+            ttl,
+            memo,
+        } => Command::Reserve {
             hold_id: hold(h),
             account: account(a),
             amount: usd_cents(*cents),
             ttl_ms: *ttl,
             memo: memo.then(|| "kling job".to_string()),
         },
-        Op::Settle { hold: h, cents } => {
-            Command::Settle { hold_id: hold(h), amount: usd_cents(*cents), reference: None }
-        }
+        Op::Settle { hold: h, cents } => Command::Settle {
+            hold_id: hold(h),
+            amount: usd_cents(*cents),
+            reference: None,
+        },
         Op::Release { hold: h } => Command::Release { hold_id: hold(h) },
-        Op::Grant { grant, account: a, cents, bonus } => Command::Grant {
+        Op::Grant {
+            grant,
+            account: a,
+            cents,
+            bonus,
+        } => Command::Grant {
             grant_id: GrantId::new(format!("g{grant}")).unwrap(),
             account: account(a),
             amount: usd_cents(*cents),
@@ -108,10 +137,31 @@ struct Model {
 /// An outcome reduced to what both sides can state: kind, hold, amounts in cents, instants.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Seen {
-    Reserved { hold: String, cents: i64, created: u64, expires: u64 },
-    Settled { hold: String, held: i64, charged: i64, released: i64, at: u64, late: bool },
-    Released { hold: String, cents: i64, at: u64, expired: bool },
-    Granted { grant: String, credited: i64, at: u64 },
+    Reserved {
+        hold: String,
+        cents: i64,
+        created: u64,
+        expires: u64,
+    },
+    Settled {
+        hold: String,
+        held: i64,
+        charged: i64,
+        released: i64,
+        at: u64,
+        late: bool,
+    },
+    Released {
+        hold: String,
+        cents: i64,
+        at: u64,
+        expired: bool,
+    },
+    Granted {
+        grant: String,
+        credited: i64,
+        at: u64,
+    },
     Expired(Vec<String>),
 }
 
@@ -137,9 +187,11 @@ fn seen(o: &Outcome) -> Seen {
             at: r.released_at.0,
             expired: r.cause == ReleaseCause::Expired,
         },
-        Outcome::Granted(g) => {
-            Seen::Granted { grant: g.grant_id.to_string(), credited: cents(g.credited_usd), at: g.granted_at.0 }
-        }
+        Outcome::Granted(g) => Seen::Granted {
+            grant: g.grant_id.to_string(),
+            credited: cents(g.credited_usd),
+            at: g.granted_at.0,
+        },
         Outcome::Expired { holds } => {
             let mut ids: Vec<String> = holds.iter().map(|r| r.hold_id.to_string()).collect();
             ids.sort();
@@ -150,16 +202,31 @@ fn seen(o: &Outcome) -> Seen {
 
 impl Model {
     fn balances(&self, account: &str) -> (i64, i64, i64) {
-        let credited = self.grants.values().filter(|g| g.0 == account).map(|g| g.1 + g.2).sum();
+        let credited = self
+            .grants
+            .values()
+            .filter(|g| g.0 == account)
+            .map(|g| g.1 + g.2)
+            .sum();
         let holds = self.holds.values().filter(|h| h.account == account);
-        let pending = holds.clone().filter(|h| h.state == MState::Pending).map(|h| h.cents).sum();
+        let pending = holds
+            .clone()
+            .filter(|h| h.state == MState::Pending)
+            .map(|h| h.cents)
+            .sum();
         let posted = holds.filter_map(|h| h.charge.map(|c| c.0)).sum();
         (credited, pending, posted)
     }
 
     fn apply(&mut self, cmd: &Command, now: u64) -> Result<Seen, &'static str> {
         match cmd {
-            Command::Reserve { hold_id, account, amount, ttl_ms, memo } => {
+            Command::Reserve {
+                hold_id,
+                account,
+                amount,
+                ttl_ms,
+                memo,
+            } => {
                 let c = cents(*amount);
                 if c == 0 {
                     return Err("invalid_amount");
@@ -168,10 +235,19 @@ impl Model {
                     return Err("invalid_ttl");
                 }
                 if let Some(h) = self.holds.get(hold_id.as_str()) {
-                    if h.account != account.as_str() || h.cents != c || h.ttl != *ttl_ms || &h.memo != memo {
+                    if h.account != account.as_str()
+                        || h.cents != c
+                        || h.ttl != *ttl_ms
+                        || &h.memo != memo
+                    {
                         return Err("idempotency_conflict");
                     }
-                    return Ok(Seen::Reserved { hold: hold_id.to_string(), cents: c, created: h.created, expires: h.expires });
+                    return Ok(Seen::Reserved {
+                        hold: hold_id.to_string(),
+                        cents: c,
+                        created: h.created,
+                        expires: h.expires,
+                    });
                 }
                 let (credited, pending, posted) = self.balances(account.as_str());
                 if c > credited - pending - posted {
@@ -191,9 +267,16 @@ impl Model {
                         charge: None,
                     },
                 );
-                Ok(Seen::Reserved { hold: hold_id.to_string(), cents: c, created: now, expires: now + ttl_ms })
+                Ok(Seen::Reserved {
+                    hold: hold_id.to_string(),
+                    cents: c,
+                    created: now,
+                    expires: now + ttl_ms,
+                })
             }
-            Command::Settle { hold_id, amount, .. } => {
+            Command::Settle {
+                hold_id, amount, ..
+            } => {
                 let c = cents(*amount);
                 let id = hold_id.to_string();
                 let h = self.holds.get_mut(&id).ok_or("hold_not_found")?;
@@ -208,11 +291,25 @@ impl Model {
                         h.state = MState::Settled;
                         h.resolved = now;
                         h.charge = Some((c, now));
-                        Ok(Seen::Settled { hold: id, held: h.cents, charged: c, released: h.cents - c, at: now, late })
+                        Ok(Seen::Settled {
+                            hold: id,
+                            held: h.cents,
+                            charged: c,
+                            released: h.cents - c,
+                            at: now,
+                            late,
+                        })
                     }
                     (MState::Expired, None) => {
                         h.charge = Some((c, now));
-                        Ok(Seen::Settled { hold: id, held: h.cents, charged: c, released: 0, at: now, late })
+                        Ok(Seen::Settled {
+                            hold: id,
+                            held: h.cents,
+                            charged: c,
+                            released: 0,
+                            at: now,
+                            late,
+                        })
                     }
                     (_, Some((first, at))) if first == c => Ok(Seen::Settled {
                         hold: id,
@@ -245,7 +342,13 @@ impl Model {
                     }),
                 }
             }
-            Command::Grant { grant_id, account, amount, bonus, .. } => {
+            Command::Grant {
+                grant_id,
+                account,
+                amount,
+                bonus,
+                ..
+            } => {
                 let (c, b) = (cents(*amount), cents(*bonus));
                 if c == 0 {
                     return Err("invalid_amount");
@@ -254,10 +357,19 @@ impl Model {
                     if g.0 != account.as_str() || g.1 != c || g.2 != b {
                         return Err("idempotency_conflict");
                     }
-                    return Ok(Seen::Granted { grant: grant_id.to_string(), credited: c + b, at: g.3 });
+                    return Ok(Seen::Granted {
+                        grant: grant_id.to_string(),
+                        credited: c + b,
+                        at: g.3,
+                    });
                 }
-                self.grants.insert(grant_id.to_string(), (account.to_string(), c, b, now));
-                Ok(Seen::Granted { grant: grant_id.to_string(), credited: c + b, at: now })
+                self.grants
+                    .insert(grant_id.to_string(), (account.to_string(), c, b, now));
+                Ok(Seen::Granted {
+                    grant: grant_id.to_string(),
+                    credited: c + b,
+                    at: now,
+                })
             }
             Command::Expire => {
                 let mut ids = Vec::new();
@@ -304,13 +416,17 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 prop_assert_eq!(&seen(&applied.outcome), w, "{:?}", cmd);
                 log.extend(applied.events.iter().cloned());
                 for e in &applied.events {
-                    let (resolved, late) = resolutions.entry(e.hold_id().cloned().unwrap_or_else(|| {
-                        HoldId::new("grant").unwrap()
-                    })).or_default();
+                    let (resolved, late) = resolutions
+                        .entry(
+                            e.hold_id()
+                                .cloned()
+                                .unwrap_or_else(|| HoldId::new("grant").unwrap()),
+                        )
+                        .or_default();
                     match e {
-                        Event::HoldSettled { .. } | Event::HoldReleased { .. } | Event::HoldExpired { .. } => {
-                            *resolved += 1
-                        }
+                        Event::HoldSettled { .. }
+                        | Event::HoldReleased { .. }
+                        | Event::HoldExpired { .. } => *resolved += 1,
                         Event::LateCharged { .. } => *late += 1,
                         _ => {}
                     }
@@ -319,7 +435,9 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 if cmd != Command::Expire {
                     let key = serde_json::to_string(&cmd).unwrap();
                     match first_ok.get(&key) {
-                        Some(first) => prop_assert_eq!(first, &applied.outcome, "retry changed the outcome"),
+                        Some(first) => {
+                            prop_assert_eq!(first, &applied.outcome, "retry changed the outcome")
+                        }
                         None => {
                             first_ok.insert(key, applied.outcome.clone());
                         }
@@ -337,29 +455,44 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             let v = ledger.account_view(&id);
             let (credited, pending, posted) = model.balances(name);
             prop_assert_eq!(
-                (cents(v.credited_usd), cents(v.pending_usd), cents(v.posted_usd)),
+                (
+                    cents(v.credited_usd),
+                    cents(v.pending_usd),
+                    cents(v.posted_usd)
+                ),
                 (credited, pending, posted),
                 "balances of {} after {:?}",
                 name,
                 cmd
             );
-            prop_assert_eq!(v.credited_usd.0, v.available_usd.0 + v.pending_usd.0 + v.posted_usd.0);
+            prop_assert_eq!(
+                v.credited_usd.0,
+                v.available_usd.0 + v.pending_usd.0 + v.posted_usd.0
+            );
         }
     }
 
     // The events, written out and read back, rebuild exactly the same ledger.
-    let text: Vec<String> = log.iter().map(|e| serde_json::to_string(e).unwrap()).collect();
+    let text: Vec<String> = log
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
     let mut replayed = Ledger::new();
     for line in &text {
         let event: Event = serde_json::from_str(line).unwrap();
-        replayed.record(&event).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        replayed
+            .record(&event)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
     }
     let mut a: Vec<&Hold> = ledger.holds().collect();
     let mut b: Vec<&Hold> = replayed.holds().collect();
     a.sort_by(|x, y| x.id.cmp(&y.id));
     b.sort_by(|x, y| x.id.cmp(&y.id));
     prop_assert_eq!(a, b);
-    prop_assert_eq!(ledger.accounts().collect::<Vec<_>>(), replayed.accounts().collect::<Vec<_>>());
+    prop_assert_eq!(
+        ledger.accounts().collect::<Vec<_>>(),
+        replayed.accounts().collect::<Vec<_>>()
+    );
     Ok(())
 }
 
@@ -394,14 +527,22 @@ fn funded(cents: i64) -> Ledger {
 }
 
 fn reserve(hold: &str, c: i64, ttl_ms: u64) -> Command {
-    Command::Reserve { hold_id: id(hold), account: acct(), amount: usd_cents(c), ttl_ms, memo: None }
+    Command::Reserve {
+        hold_id: id(hold),
+        account: acct(),
+        amount: usd_cents(c),
+        ttl_ms,
+        memo: None,
+    }
 }
 
 #[test]
 fn two_reservations_cannot_both_take_the_last_six_dollars() {
     let mut l = funded(600);
     l.apply(&reserve("a", 500, 60_000), Timestamp(1)).unwrap();
-    let err = l.apply(&reserve("b", 500, 60_000), Timestamp(1)).unwrap_err();
+    let err = l
+        .apply(&reserve("b", 500, 60_000), Timestamp(1))
+        .unwrap_err();
     assert_eq!(err.code(), "insufficient_funds");
     assert_eq!(err.shortfall(), Some(usd_cents(400)));
     assert!(err.to_string().contains("short by 4.00 USD"), "{err}");
@@ -411,14 +552,33 @@ fn two_reservations_cannot_both_take_the_last_six_dollars() {
 fn settling_less_than_held_releases_the_rest() {
     let mut l = funded(1000);
     l.apply(&reserve("a", 500, 60_000), Timestamp(1)).unwrap();
-    let settle = Command::Settle { hold_id: id("a"), amount: usd_cents(320), reference: Some("task-1".into()) };
+    let settle = Command::Settle {
+        hold_id: id("a"),
+        amount: usd_cents(320),
+        reference: Some("task-1".into()),
+    };
     let out = l.apply(&settle, Timestamp(2)).unwrap().outcome;
-    let Outcome::Settled(s) = out else { panic!("{out:?}") };
-    assert_eq!((s.charged_usd, s.released_usd, s.late), (usd_cents(320), usd_cents(180), false));
+    let Outcome::Settled(s) = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(
+        (s.charged_usd, s.released_usd, s.late),
+        (usd_cents(320), usd_cents(180), false)
+    );
     let v = l.account_view(&acct());
-    assert_eq!((v.posted_usd, v.pending_usd, v.available_usd), (usd_cents(320), Usd::ZERO, usd_cents(680)));
-    let too_much = Command::Settle { hold_id: id("a"), amount: usd_cents(321), reference: None };
-    assert_eq!(l.apply(&too_much, Timestamp(3)).unwrap_err().code(), "already_resolved");
+    assert_eq!(
+        (v.posted_usd, v.pending_usd, v.available_usd),
+        (usd_cents(320), Usd::ZERO, usd_cents(680))
+    );
+    let too_much = Command::Settle {
+        hold_id: id("a"),
+        amount: usd_cents(321),
+        reference: None,
+    };
+    assert_eq!(
+        l.apply(&too_much, Timestamp(3)).unwrap_err().code(),
+        "already_resolved"
+    );
 }
 
 #[test]
@@ -426,14 +586,32 @@ fn an_expired_hold_takes_a_late_charge_instead_of_losing_it() {
     let mut l = funded(500);
     l.apply(&reserve("a", 500, 1_000), Timestamp(0)).unwrap();
     let swept = l.apply(&Command::Expire, Timestamp(1_000)).unwrap().outcome;
-    assert!(matches!(&swept, Outcome::Expired { holds } if holds.len() == 1), "{swept:?}");
-    l.apply(&reserve("b", 500, 1_000), Timestamp(1_001)).unwrap();
-    let late = Command::Settle { hold_id: id("a"), amount: usd_cents(200), reference: None };
-    let Outcome::Settled(s) = l.apply(&late, Timestamp(1_002)).unwrap().outcome else { panic!() };
+    assert!(
+        matches!(&swept, Outcome::Expired { holds } if holds.len() == 1),
+        "{swept:?}"
+    );
+    l.apply(&reserve("b", 500, 1_000), Timestamp(1_001))
+        .unwrap();
+    let late = Command::Settle {
+        hold_id: id("a"),
+        amount: usd_cents(200),
+        reference: None,
+    };
+    let Outcome::Settled(s) = l.apply(&late, Timestamp(1_002)).unwrap().outcome else {
+        panic!()
+    };
     assert!(s.late);
     let v = l.account_view(&acct());
-    assert_eq!((v.late_charged_usd, v.available_usd), (usd_cents(200), usd_cents(-200)));
-    assert_eq!(l.apply(&reserve("c", 1, 1_000), Timestamp(1_003)).unwrap_err().code(), "insufficient_funds");
+    assert_eq!(
+        (v.late_charged_usd, v.available_usd),
+        (usd_cents(200), usd_cents(-200))
+    );
+    assert_eq!(
+        l.apply(&reserve("c", 1, 1_000), Timestamp(1_003))
+            .unwrap_err()
+            .code(),
+        "insufficient_funds"
+    );
     l.check_invariants().unwrap();
 }
 
@@ -441,11 +619,19 @@ fn an_expired_hold_takes_a_late_charge_instead_of_losing_it() {
 fn the_same_id_with_different_fields_is_a_conflict_forever() {
     let mut l = funded(1000);
     l.apply(&reserve("a", 100, 60_000), Timestamp(0)).unwrap();
-    l.apply(&Command::Release { hold_id: id("a") }, Timestamp(1)).unwrap();
-    let err = l.apply(&reserve("a", 200, 60_000), Timestamp(10_000_000)).unwrap_err();
+    l.apply(&Command::Release { hold_id: id("a") }, Timestamp(1))
+        .unwrap();
+    let err = l
+        .apply(&reserve("a", 200, 60_000), Timestamp(10_000_000))
+        .unwrap_err();
     assert_eq!(err.code(), "idempotency_conflict");
-    assert!(err.to_string().contains("amount 1.00 before, 2.00 now"), "{err}");
-    let again = l.apply(&reserve("a", 100, 60_000), Timestamp(10_000_000)).unwrap();
+    assert!(
+        err.to_string().contains("amount 1.00 before, 2.00 now"),
+        "{err}"
+    );
+    let again = l
+        .apply(&reserve("a", 100, 60_000), Timestamp(10_000_000))
+        .unwrap();
     assert!(again.events.is_empty());
     assert!(matches!(again.outcome, Outcome::Reserved(r) if r.created_at == Timestamp(0)));
 }
@@ -453,10 +639,19 @@ fn the_same_id_with_different_fields_is_a_conflict_forever() {
 #[test]
 fn open_holds_list_oldest_first() {
     let mut l = funded(1000);
-    l.apply(&reserve("young", 100, 10_000), Timestamp(50)).unwrap();
-    l.apply(&reserve("old", 100, 90_000), Timestamp(10)).unwrap();
-    l.apply(&reserve("done", 100, 90_000), Timestamp(5)).unwrap();
-    l.apply(&Command::Release { hold_id: id("done") }, Timestamp(60)).unwrap();
+    l.apply(&reserve("young", 100, 10_000), Timestamp(50))
+        .unwrap();
+    l.apply(&reserve("old", 100, 90_000), Timestamp(10))
+        .unwrap();
+    l.apply(&reserve("done", 100, 90_000), Timestamp(5))
+        .unwrap();
+    l.apply(
+        &Command::Release {
+            hold_id: id("done"),
+        },
+        Timestamp(60),
+    )
+    .unwrap();
     let ids: Vec<&str> = l.open_holds(None).iter().map(|h| h.id.as_str()).collect();
     assert_eq!(ids, ["old", "young"]);
 }

@@ -1,0 +1,355 @@
+//! Command line: with no subcommand the binary is an MCP server (stdio, or HTTP with
+//! `--http`); the subcommands print the same JSON the tools return, for people trying it in a
+//! shell and for scripts.
+
+// The field doc comments below are the `--help` text, written for a terminal: brackets and
+// angle brackets there are shell syntax, not rustdoc links or HTML.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use piapi_billing::{Billing, Catalog, EstimateArgs, ListPricesArgs, TaskSpec};
+use rmcp::ServiceExt;
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::http::{DEFAULT_MAX_BODY_BYTES, HttpOptions};
+use crate::piapi_client::PiapiClient;
+use crate::server::{AppState, BillingServer, SERVER_NAME};
+
+const ENVIRONMENT: &str = "\
+Environment:
+  PIAPI_API_KEY          PiAPI key (x-api-key) for check_balance, get_task_cost and
+                         precheck_credits without balance_usd. Never logged or echoed.
+  PIAPI_BASE_URL         PiAPI base URL [default: https://api.piapi.ai]
+  PIAPI_TIMEOUT_MS       Timeout of one PiAPI request, in milliseconds
+  PIAPI_BILLING_TOKEN    Bearer token for --http (same as --token)
+  PIAPI_BILLING_CATALOG  Replacement price catalog file (same as --catalog)
+  PIAPI_BILLING_OVERLAY  Price overlay file (same as --price-overlay)
+  PIAPI_BILLING_LEDGER   Credit ledger location (same as --ledger)
+  RUST_LOG               Log filter for stderr, e.g. debug [default: info,rmcp=warn]
+
+Examples:
+  piapi-billing-mcp                              serve MCP over stdio
+  piapi-billing-mcp --http 127.0.0.1:8787        serve MCP at http://127.0.0.1:8787/mcp
+  echo '{\"tasks\":[{\"model\":\"kling\",\"task_type\":\"video_generation\",\"input\":{\"version\":\"3.0\"}}]}' \\
+    | piapi-billing-mcp estimate -
+  piapi-billing-mcp prices flux";
+
+/// MCP server with billing tools for PiAPI: cost estimates, credit pre-checks, prices, plans,
+/// top-up quotes, and the live balance.
+#[derive(Debug, Parser)]
+#[command(name = SERVER_NAME, version, after_help = ENVIRONMENT)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Serve MCP over streamable HTTP at http://ADDR/mcp (and /healthz) instead of stdio.
+    /// Port 0 picks a free port; the bound address is printed on stderr.
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<SocketAddr>,
+
+    /// Bearer token HTTP clients must send (Authorization: Bearer TOKEN). Required when
+    /// --http binds a non-loopback address. Prefer the environment variable: a flag is
+    /// visible in the process list.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "PIAPI_BILLING_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+
+    /// Also accept this Host header (name or name:port) over HTTP, beside localhost,
+    /// 127.0.0.1 and ::1. Repeatable. Needed behind a domain name or a proxy.
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    pub allowed_hosts: Vec<String>,
+
+    /// Also accept requests from this browser Origin (scheme://host[:port|:*]) over HTTP,
+    /// beside http://localhost:*, http://127.0.0.1:* and http://[::1]:*. Repeatable. Any
+    /// other Origin gets 403.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+
+    /// Largest HTTP request body accepted, in bytes; larger requests get 413.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+
+    /// Use this catalog file instead of the built-in one (same JSON format as
+    /// shared/catalog/2026-11.json).
+    #[arg(long, value_name = "FILE", env = "PIAPI_BILLING_CATALOG")]
+    pub catalog: Option<PathBuf>,
+
+    /// Apply price overrides from this overlay file:
+    /// {"name": "...", "entries": [{"id": "<entry id>", "price_usd": "0.18"}]}.
+    #[arg(long, value_name = "FILE", env = "PIAPI_BILLING_OVERLAY")]
+    pub price_overlay: Option<PathBuf>,
+
+    /// Where the credit ledger (reserve_credits, settle_hold, release_hold, list_holds,
+    /// grant_credits) keeps its accounts and holds: file:PATH (embedded, crash-safe; several
+    /// local servers may share it) or postgres://USER@HOST[:PORT]/DB (several instances), or
+    /// off. [default: file:$XDG_DATA_HOME/piapi-billing/ledger.log, else
+    /// file:~/.local/share/piapi-billing/ledger.log]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "PIAPI_BILLING_LEDGER",
+        hide_env_values = true
+    )]
+    pub ledger: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Estimate the cost of tasks and print the estimate_cost result. FILE (or - for stdin)
+    /// holds estimate_cost arguments ({"tasks": [...]}), a JSON array of tasks, or one task
+    /// per line (JSON Lines).
+    Estimate {
+        #[arg(value_name = "FILE|-")]
+        file: PathBuf,
+    },
+    /// Print the list_plans result: plans, usage modes, seats, top-up tiers, account facts.
+    Plans,
+    /// Print the list_prices result, optionally filtered by a case-insensitive QUERY over
+    /// model, task type and variant.
+    Prices {
+        #[arg(value_name = "QUERY")]
+        query: Option<String>,
+    },
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{SERVER_NAME}: error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), Error> {
+    if cli.command.is_none() {
+        // The tool schemas are generated on the second core while this one loads the catalog.
+        BillingServer::prepare_routers();
+    }
+    let billing = load_billing(cli.catalog.as_deref(), cli.price_overlay.as_deref())?;
+    match cli.command {
+        Some(Command::Estimate { file }) => {
+            print_json(&billing.estimate_cost(&read_estimate_args(&file)?)?)
+        }
+        Some(Command::Plans) => print_json(&billing.list_plans()),
+        Some(Command::Prices { query }) => print_json(&billing.list_prices(&ListPricesArgs {
+            query,
+            ..ListPricesArgs::default()
+        })?),
+        None => {
+            init_logging();
+            let piapi = PiapiClient::from_env().map_err(|e| Error::Piapi(e.to_string()))?;
+            if piapi.is_none() {
+                tracing::info!(
+                    "PIAPI_API_KEY is not set: check_balance and get_task_cost will explain how to set it"
+                );
+            }
+            let ledger = crate::ledger::slot::from_flag(cli.ledger.as_deref())
+                .map_err(|e| Error::Config(e.to_string()))?;
+            let mut state = AppState::new(billing, piapi);
+            if let Some(slot) = &ledger {
+                state = state.with_ledger(slot.clone());
+            }
+            let server = BillingServer::new(state);
+            let start_ledger = || {
+                if let Some(slot) = &ledger {
+                    slot.start_background();
+                }
+            };
+            match cli.http {
+                Some(addr) => {
+                    let options = HttpOptions {
+                        addr,
+                        token: cli.token,
+                        allowed_hosts: cli.allowed_hosts,
+                        allowed_origins: cli.allowed_origins,
+                        max_body_bytes: cli.max_body_bytes,
+                    };
+                    options.validate()?;
+                    runtime(true)?.block_on(async {
+                        start_ledger();
+                        crate::http::serve(server, options).await
+                    })
+                }
+                None => runtime(false)?.block_on(async {
+                    start_ledger();
+                    serve_stdio(server).await
+                }),
+            }
+        }
+    }
+}
+
+/// Serves MCP on stdin/stdout until the client closes stdin.
+pub async fn serve_stdio(server: BillingServer) -> Result<(), Error> {
+    tracing::info!("serving MCP over stdio");
+    let running = server
+        .serve(crate::stdio::transport())
+        .await
+        .map_err(|e| Error::Service(e.to_string()))?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| Error::Service(e.to_string()))?;
+    Ok(())
+}
+
+/// stdio serves one client, so one thread starts faster and stays smaller; HTTP uses every
+/// core.
+fn runtime(multi_thread: bool) -> Result<tokio::runtime::Runtime, Error> {
+    let mut builder = if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))
+}
+
+/// Logs go to stderr only: on stdio, stdout carries nothing but JSON-RPC.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
+}
+
+fn load_billing(catalog: Option<&Path>, overlay: Option<&Path>) -> Result<Billing, Error> {
+    if catalog.is_none() && overlay.is_none() {
+        return Ok(Billing::new());
+    }
+    let base = match catalog {
+        Some(path) => Catalog::from_json(&read_text(path)?)?,
+        None => Catalog::builtin().clone(),
+    };
+    let catalog = match overlay {
+        Some(path) => base.with_overlay(&read_text(path)?)?,
+        None => base,
+    };
+    Ok(Billing::with_catalog(catalog))
+}
+
+fn read_text(path: &Path) -> Result<String, Error> {
+    let read_err = |source| Error::Read {
+        path: path.to_owned(),
+        source,
+    };
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(read_err)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path).map_err(read_err)
+    }
+}
+
+/// Reads estimate arguments in whichever of the three documented forms the file uses.
+fn read_estimate_args(path: &Path) -> Result<EstimateArgs, Error> {
+    parse_estimate_input(&read_text(path)?).map_err(Error::Billing)
+}
+
+fn parse_estimate_input(text: &str) -> Result<EstimateArgs, piapi_billing::Error> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(tasks)) => {
+            piapi_billing::Error::parse(serde_json::json!({ "tasks": tasks }))
+        }
+        Ok(value) => piapi_billing::Error::parse(value),
+        Err(whole) => {
+            // Not one JSON document: try JSON Lines, one task per non-empty line.
+            let mut tasks = Vec::new();
+            for (n, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                let task = piapi_billing::Error::parse_str::<TaskSpec>(line).map_err(|e| {
+                    piapi_billing::Error::invalid(
+                        format!("line {}", n + 1),
+                        format!(
+                            "{} (the input is neither one JSON document: {whole})",
+                            e.message
+                        ),
+                    )
+                })?;
+                tasks.push(task);
+            }
+            Ok(EstimateArgs {
+                tasks,
+                ..EstimateArgs::default()
+            })
+        }
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
+    // Stdout is line-buffered; a 1,000-line estimate would otherwise cost a write(2) per line.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, value)
+        .map_err(|e| Error::io("cannot write to stdout", e.into()))?;
+    writeln!(out)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("cannot write to stdout", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn estimate_input_accepts_an_object_an_array_and_json_lines() {
+        let task = r#"{"model":"kling","task_type":"video_generation"}"#;
+        let object =
+            parse_estimate_input(&format!(r#"{{"tasks":[{task}],"plan":"pro"}}"#)).expect("object");
+        assert_eq!(object.tasks.len(), 1);
+        assert!(object.plan.is_some());
+        assert_eq!(
+            parse_estimate_input(&format!("[{task},{task}]"))
+                .expect("array")
+                .tasks
+                .len(),
+            2
+        );
+        assert_eq!(
+            parse_estimate_input(&format!("{task}\n\n{task}\n{task}\n"))
+                .expect("lines")
+                .tasks
+                .len(),
+            3
+        );
+    }
+
+    #[test]
+    fn a_bad_json_line_names_its_line_number() {
+        let err =
+            parse_estimate_input("{\"model\":\"kling\",\"task_type\":\"x\"}\n{\"model\": 1}\n")
+                .expect_err("bad");
+        assert!(err.message.starts_with("line 2: "), "{}", err.message);
+    }
+}

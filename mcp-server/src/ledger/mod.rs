@@ -1,0 +1,50 @@
+//! The credit ledger's storage and service (issue 5): the core's hold state machine made
+//! durable, embedded by default and on PostgreSQL for several instances.
+//!
+//! [`store`] defines the one interface and picks a backend from `--ledger` (`file:PATH` or
+//! `postgres://…`); [`file_store`] is the embedded append-only log, [`pg_store`] the
+//! PostgreSQL tables; [`service`] puts a group-commit queue and the expiry sweeper in front.
+
+pub mod file_store;
+mod log_format;
+pub mod pg_store;
+pub mod service;
+pub mod store;
+
+pub use file_store::FileStore;
+pub use pg_store::PgStore;
+pub use service::{LedgerService, system_now};
+pub use store::{AnyStore, BatchResult, LedgerLocation, LedgerStore};
+
+pub mod slot;
+pub mod tools;
+
+pub use slot::{LedgerSlot, default_location};
+
+use piapi_billing::ledger::AccountId;
+use piapi_billing::{AccountRef, CheckBalanceResult, Credits};
+
+/// `check_balance` without a PiAPI key: the ledger's default account, in the same shape.
+pub async fn balance_from_ledger(slot: &LedgerSlot) -> Result<CheckBalanceResult, String> {
+    let ledger = slot.get().await?;
+    let id = AccountId::default_account();
+    let v = ledger.account(&id).await.map_err(|e| e.to_string())?;
+    Ok(CheckBalanceResult {
+        available_usd: v.available_usd,
+        frozen_usd: v.pending_usd,
+        plan: None,
+        credits: Some(Credits {
+            available: v.available_usd,
+            used: v.posted_usd,
+            total: v.credited_usd,
+            frozen: v.pending_usd,
+        }),
+        account: AccountRef {
+            id: Some(id.to_string()),
+            name: Some(format!("ledger {}", ledger.location())),
+        },
+        concurrency: Default::default(),
+        source: "ledger".to_string(),
+        fetched_at: tools::rfc3339(system_now()),
+    })
+}

@@ -1,0 +1,180 @@
+//! The MCP `ServerHandler`: server identity, capabilities, and the wiring of tools, prompts
+//! and resources to the shared state.
+
+use std::sync::{Arc, OnceLock};
+
+use piapi_billing::{Billing, CheckBalanceResult};
+use rmcp::handler::server::router::prompt::PromptRouter;
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{
+    Implementation, ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, prompt_handler, tool_handler};
+
+use crate::ledger::LedgerSlot;
+use crate::piapi_client::PiapiClient;
+use crate::{resources, schema};
+
+/// The name clients show for this server (rmcp would otherwise report itself as "rmcp").
+pub const SERVER_NAME: &str = "piapi-billing-mcp";
+
+const INSTRUCTIONS: &str = "\
+Billing tools for PiAPI (piapi.ai), the AI-generation API. Before submitting paid PiAPI tasks, \
+call estimate_cost with the exact request bodies (model, task_type, input, config) to learn \
+what they cost, then precheck_credits to learn whether the account can afford them (it fetches \
+the live balance when the server has a PiAPI key, otherwise pass balance_usd). If credits are \
+short, quote_top_up prices a top-up including bonus tiers. list_prices and list_plans answer \
+questions about prices, plans and seats; check_balance and get_task_cost read the live \
+account and what a finished task really cost. Money is always a decimal string in USD; \
+1 USD = 10,000,000 PiAPI points. Every price carries its source and a confidence label.";
+
+/// What every request handler shares: the billing engine and, when a key is configured, the
+/// PiAPI client.
+pub struct AppState {
+    pub billing: Billing,
+    /// `None` when `PIAPI_API_KEY` is not set; the live tools then say how to configure it.
+    pub piapi: Option<PiapiClient>,
+    /// The credit ledger (`--ledger`); `None` when disabled. Without a PiAPI key,
+    /// `check_balance` reports its default account.
+    pub ledger: Option<Arc<LedgerSlot>>,
+}
+
+impl AppState {
+    pub fn new(billing: Billing, piapi: Option<PiapiClient>) -> Self {
+        AppState {
+            billing,
+            piapi,
+            ledger: None,
+        }
+    }
+
+    pub fn with_ledger(mut self, ledger: Arc<LedgerSlot>) -> Self {
+        self.ledger = Some(ledger);
+        self
+    }
+
+    /// Whether [`AppState::fetch_balance`] has anywhere to read a balance from. Without one,
+    /// a pre-check without `balance_usd` goes to the core, whose refusal names the field and
+    /// the variable to set, word for word what the other front ends say.
+    pub fn has_balance_source(&self) -> bool {
+        self.piapi.is_some()
+    }
+
+    /// The account's live balance, for `check_balance` and for pre-checks without a balance.
+    ///
+    /// This (with [`AppState::has_balance_source`]) is the one place that decides where a
+    /// balance comes from; the error text is shown to the assistant as is.
+    pub async fn fetch_balance(&self) -> Result<CheckBalanceResult, String> {
+        let Some(piapi) = &self.piapi else {
+            if let Some(ledger) = &self.ledger {
+                return crate::ledger::balance_from_ledger(ledger).await;
+            }
+            return Err(
+                "no PiAPI key is configured: set PIAPI_API_KEY in the MCP server's \
+                        environment to read the live balance"
+                    .to_owned(),
+            );
+        };
+        piapi.check_balance().await.map_err(|e| e.to_string())
+    }
+}
+
+/// The MCP server. Cheap to clone (one reference count): the HTTP transport makes one per
+/// request.
+#[derive(Clone)]
+pub struct BillingServer {
+    pub(crate) state: Arc<AppState>,
+}
+
+/// The tool and prompt routers: the same for every server in the process, and costly to build
+/// (every tool's input and output JSON Schema is generated and rewritten), so built once.
+struct Routers {
+    tools: ToolRouter<BillingServer>,
+    prompts: PromptRouter<BillingServer>,
+}
+
+static ROUTERS: OnceLock<Routers> = OnceLock::new();
+
+impl BillingServer {
+    pub fn new(state: AppState) -> Self {
+        BillingServer {
+            state: Arc::new(state),
+        }
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Starts building the routers on another thread, so that the schemas are generated
+    /// while the main thread parses the catalog and answers `initialize`; the first request
+    /// that needs them waits for the build if it is still running.
+    pub fn prepare_routers() {
+        std::thread::spawn(Self::routers);
+    }
+
+    fn routers() -> &'static Routers {
+        ROUTERS.get_or_init(|| {
+            let mut tools = Self::tool_router() + Self::ledger_router();
+            schema::make_portable(&mut tools);
+            Routers {
+                tools,
+                prompts: Self::prompt_router(),
+            }
+        })
+    }
+
+    fn tools(&self) -> &'static ToolRouter<Self> {
+        &Self::routers().tools
+    }
+
+    fn prompts(&self) -> &'static PromptRouter<Self> {
+        &Self::routers().prompts
+    }
+}
+
+#[tool_handler(router = self.tools())]
+#[prompt_handler(router = self.prompts())]
+impl ServerHandler for BillingServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder().enable_tools().enable_prompts().enable_resources().build(),
+        )
+        .with_server_info(
+            Implementation::new(SERVER_NAME, env!("CARGO_PKG_VERSION"))
+                .with_title("PiAPI billing")
+                .with_description("Exact cost estimates, credit pre-checks, prices, plans and top-up quotes for PiAPI"),
+        )
+        .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(resources::list(
+            &self.state.billing,
+        )))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            resources::templates(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        resources::read(&self.state.billing, &request.uri).map(Into::into)
+    }
+}

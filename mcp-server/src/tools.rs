@@ -1,0 +1,230 @@
+//! The MCP tools: five offline ones answered by the billing core and two live ones that ask
+//! PiAPI.
+//!
+//! Every tool returns the contract type as `structuredContent` (with its JSON text copy) and
+//! declares the matching output schema. A failure the assistant can fix (a bad argument, a
+//! missing key, PiAPI being down) is a tool result with `isError: true` and text only, never a
+//! JSON-RPC error, so the model sees the message and can correct itself.
+//!
+//! Return types are spelled `Result<Json<T>, String>` in full: rmcp's `#[tool]` macro reads
+//! them syntactically to emit the output schema, and does not see through a type alias.
+
+use piapi_billing::{
+    CheckBalanceResult, EstimateArgs, EstimateResult, GetTaskCostArgs, ListPricesArgs,
+    ListPricesResult, NoArgs, PlansResult, PrecheckArgs, PrecheckResult, QuoteTopUpArgs,
+    TaskCostResult, TopUpQuote,
+};
+use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::{tool, tool_router};
+
+use crate::args::CoreArgs;
+use crate::server::BillingServer;
+
+/// The message of a core error already names the field and the allowed values.
+fn core_error(err: piapi_billing::Error) -> String {
+    err.message
+}
+
+#[tool_router(router = tool_router, vis = "pub(crate)")]
+impl BillingServer {
+    #[tool(
+        title = "Estimate cost",
+        description = "Price PiAPI tasks before submitting them. Pass each task exactly as it \
+            would be POSTed to /api/v1/task (model, task_type, input, optional config), plus an \
+            optional count to repeat it and hints (video_seconds, frames, width, height) for \
+            quantities that depend on media the estimator cannot see. Returns min/max totals in \
+            USD (decimal strings) and points, one line per task with unit, quantity, unit price, \
+            what PiAPI freezes while it runs, the defaults applied, and the source and \
+            confidence of the price. Lines that cannot be priced are listed in `errors` with a \
+            code and left out of the totals (`exact` is then false). Offline; no account needed.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    fn estimate_cost(
+        &self,
+        Parameters(args): Parameters<CoreArgs<EstimateArgs>>,
+    ) -> Result<Json<EstimateResult>, String> {
+        let args = args.parse().map_err(core_error)?;
+        self.state
+            .billing
+            .estimate_cost(&args)
+            .map(Json)
+            .map_err(core_error)
+    }
+
+    #[tool(
+        title = "Pre-check credits",
+        description = "Decide whether the account can afford a batch of PiAPI tasks before \
+            submitting it. Takes the estimate_cost arguments plus balance_usd, frozen_usd and \
+            hya_seats. When balance_usd is omitted the server reads the live balance and frozen \
+            credits from PiAPI (needs PIAPI_API_KEY on the server). Returns ok, a decision \
+            (ok | insufficient_credits | blocked), available vs required USD (required counts \
+            what PiAPI freezes), the shortfall, blockers such as plan_required or \
+            seat_required, a suggested top-up, and the full estimate.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn precheck_credits(
+        &self,
+        Parameters(args): Parameters<CoreArgs<PrecheckArgs>>,
+    ) -> Result<Json<PrecheckResult>, String> {
+        let mut args = args.parse().map_err(core_error)?;
+        if args.balance_usd.is_none() && self.state.has_balance_source() {
+            let balance = self.state.fetch_balance().await.map_err(|e| {
+                format!("balance_usd: not given, and the live balance is unavailable: {e}. Pass balance_usd (and frozen_usd) explicitly")
+            })?;
+            // The core computes available = balance - frozen; PiAPI reports what is available
+            // and what is frozen, so the balance it implies is their sum.
+            if args.frozen_usd.is_none() {
+                args.frozen_usd = Some(balance.frozen_usd);
+            }
+            let frozen = args.frozen_usd.map(|f| f.get()).unwrap_or_default();
+            args.balance_usd = Some((balance.available_usd.get() + frozen).into());
+        }
+        self.state
+            .billing
+            .precheck_credits(&args)
+            .map(Json)
+            .map_err(core_error)
+    }
+
+    #[tool(
+        title = "List plans",
+        description = "PiAPI's plans (Free, Creator, Pro, Enterprise) with monthly price, \
+            features and limits; the usage modes (pay-as-you-go from credits, or \
+            host-your-account seats); HYA seat prices; top-up bonus tiers; and account facts \
+            (free credits, credit validity, top-up limits, auto-recharge). Offline.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    fn list_plans(
+        &self,
+        Parameters(args): Parameters<CoreArgs<NoArgs>>,
+    ) -> Result<Json<PlansResult>, String> {
+        let NoArgs {} = args.parse().map_err(core_error)?;
+        Ok(Json(self.state.billing.list_plans()))
+    }
+
+    #[tool(
+        title = "List prices",
+        description = "Search the price catalog. Filter by exact model (e.g. \"kling\", \
+            \"Qubico/flux1-dev\"), exact task_type, and/or a case-insensitive query over model, \
+            task type and variant (e.g. \"veo\", \"upscale\"). Each entry gives the unit \
+            (task, second, image, megapixel, frame, 1,000 characters), the USD price or null \
+            when PiAPI publishes none, the status (active | discontinued | unpriced), \
+            confidence, source and notes. Offline.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    fn list_prices(
+        &self,
+        Parameters(args): Parameters<CoreArgs<ListPricesArgs>>,
+    ) -> Result<Json<ListPricesResult>, String> {
+        let args = args.parse().map_err(core_error)?;
+        self.state
+            .billing
+            .list_prices(&args)
+            .map(Json)
+            .map_err(core_error)
+    }
+
+    #[tool(
+        title = "Quote a top-up",
+        description = "Price a one-time PiAPI credit top-up of amount_usd (> 0): the bonus \
+            percentage and bonus credits it earns (tiers apply strictly above $650, $2,700, \
+            $5,400 and $10,800), the USD and points credited, whether the amount is self-serve \
+            or must be arranged with PiAPI staff, and the next bonus tier. Offline.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    fn quote_top_up(
+        &self,
+        Parameters(args): Parameters<CoreArgs<QuoteTopUpArgs>>,
+    ) -> Result<Json<TopUpQuote>, String> {
+        let args = args.parse().map_err(core_error)?;
+        self.state
+            .billing
+            .quote_top_up(&args)
+            .map(Json)
+            .map_err(core_error)
+    }
+
+    #[tool(
+        title = "Check balance",
+        description = "Read the PiAPI account's live balance: available and frozen USD, the \
+            plan, credit-pack totals, the account id and name, and per-account concurrency \
+            limits. Needs PIAPI_API_KEY in the server's environment; without it the tool says \
+            so and precheck_credits needs an explicit balance_usd.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn check_balance(
+        &self,
+        Parameters(args): Parameters<CoreArgs<NoArgs>>,
+    ) -> Result<Json<CheckBalanceResult>, String> {
+        let NoArgs {} = args.parse().map_err(core_error)?;
+        self.state.fetch_balance().await.map(Json)
+    }
+
+    #[tool(
+        title = "Get a task's cost",
+        description = "Show what PiAPI really charged for a submitted task (frozen and consumed \
+            USD and points, status) beside the catalog's estimate of that task's own input, so \
+            an estimate can be checked against the bill. Takes the task_id returned by \
+            POST /api/v1/task. Needs PIAPI_API_KEY in the server's environment.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn get_task_cost(
+        &self,
+        Parameters(args): Parameters<CoreArgs<GetTaskCostArgs>>,
+    ) -> Result<Json<TaskCostResult>, String> {
+        let GetTaskCostArgs { task_id } = args.parse().map_err(core_error)?;
+        let task_id = task_id.trim();
+        if task_id.is_empty() {
+            return Err(
+                "task_id: must not be empty; pass the id returned by POST /api/v1/task".to_owned(),
+            );
+        }
+        let Some(piapi) = &self.state.piapi else {
+            return Err(
+                "no PiAPI key is configured: set PIAPI_API_KEY in the MCP server's \
+                        environment to look up tasks"
+                    .to_owned(),
+            );
+        };
+        piapi
+            .task_cost(&self.state.billing, task_id)
+            .await
+            .map(Json)
+            .map_err(|e| e.to_string())
+    }
+}

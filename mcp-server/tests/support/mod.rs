@@ -1,0 +1,3 @@
+//! Test helpers shared by the PiAPI client tests and any test that needs a local PiAPI.
+
+pub mod mock_piapi;

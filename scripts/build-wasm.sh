@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the optimised npm package in wasm-plugin/pkg/ (see wasm-plugin/README.md).
+#
+#   cargo (profile wasm-release) → wasm-bindgen (web, nodejs and no-modules glue over one
+#   module) → wasm-opt -O3 (npm binaryen 132) → package entry points and the single-file build
+#   → a load-and-call smoke test of every entry (what caught binaryen 108's bad table export).
+#
+# Installs its tools first (scripts/setup-wasm.sh; the browser only for the tests).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PKG="$ROOT/wasm-plugin/pkg"
+TOOLS="$ROOT/.tools"
+NAME="piapi_billing_wasm"
+
+SKIP_BROWSER=1 bash "$ROOT/scripts/setup-wasm.sh"
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+log() { printf 'build-wasm: %s\n' "$*" >&2; }
+
+log "cargo build (wasm-release)"
+cargo build --profile wasm-release --target wasm32-unknown-unknown -p piapi-billing-wasm
+RAW="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/$NAME.wasm"
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+for target in web nodejs no-modules; do
+    "$TOOLS/bin/wasm-bindgen" --target "$target" --no-typescript --out-dir "$WORK/$target" "$RAW"
+done
+# All three glues must drive the same module, so the package ships (and optimises) one.
+cmp -s "$WORK/web/${NAME}_bg.wasm" "$WORK/nodejs/${NAME}_bg.wasm"
+cmp -s "$WORK/web/${NAME}_bg.wasm" "$WORK/no-modules/${NAME}_bg.wasm"
+
+# -O3 rather than -Oz: measured 2.5-3x faster per call for 1.5 % more bytes (BENCHMARKS.md).
+log "wasm-opt -O3"
+"$TOOLS/npm/node_modules/.bin/wasm-opt" -O3 --strip-debug --strip-producers \
+    "$WORK/web/${NAME}_bg.wasm" -o "$PKG/${NAME}_bg.wasm"
+
+# ES module glue (browsers, Node ESM, Deno, Workers, bundlers) and CommonJS glue (Node require;
+# it reads the module next to itself synchronously). `.cjs` because the package is "type": "module".
+cp "$WORK/web/$NAME.js" "$PKG/$NAME.js"
+cp "$WORK/nodejs/$NAME.js" "$PKG/$NAME.cjs"
+node "$ROOT/wasm-plugin/tools/assemble.mjs" \
+    --pkg "$PKG" --no-modules-glue "$WORK/no-modules/$NAME.js"
+
+log "smoke test of every entry point"
+node "$ROOT/wasm-plugin/tools/smoke.mjs" "$PKG"
+
+wasm_bytes=$(wc -c <"$PKG/${NAME}_bg.wasm")
+gz_bytes=$(cat "$PKG/${NAME}_bg.wasm" "$PKG/$NAME.cjs" "$PKG/api.cjs" "$PKG/node.cjs" | gzip -9 | wc -c)
+log "done: $PKG (${NAME}_bg.wasm $wasm_bytes bytes; wasm + Node entry JS gzip -9: $gz_bytes bytes)"
