@@ -28,18 +28,34 @@ fn mixed_lines(n: usize) -> Vec<TaskSpec> {
 
 fn benches(c: &mut Criterion) {
     let billing = Billing::new();
-    let one = EstimateArgs { tasks: vec![kling_task()], ..Default::default() };
-    c.bench_function("estimate/1 task", |b| b.iter(|| billing.estimate_cost(black_box(&one)).unwrap()));
+    let one = EstimateArgs {
+        tasks: vec![kling_task()],
+        ..Default::default()
+    };
+    c.bench_function("estimate/1 task", |b| {
+        b.iter(|| billing.estimate_cost(black_box(&one)).unwrap())
+    });
 
-    let thousand = EstimateArgs { tasks: mixed_lines(1000), ..Default::default() };
-    c.bench_function("estimate/1000 lines", |b| b.iter(|| billing.estimate_cost(black_box(&thousand)).unwrap()));
+    let thousand = EstimateArgs {
+        tasks: mixed_lines(1000),
+        ..Default::default()
+    };
+    c.bench_function("estimate/1000 lines", |b| {
+        b.iter(|| billing.estimate_cost(black_box(&thousand)).unwrap())
+    });
 
     let one_json = json!({"tasks": [serde_json::to_value(kling_task()).unwrap()]});
     c.bench_function("call/estimate_cost JSON in and out, 1 task", |b| {
-        b.iter(|| billing.call("estimate_cost", black_box(one_json.clone())).unwrap())
+        b.iter(|| {
+            billing
+                .call("estimate_cost", black_box(one_json.clone()))
+                .unwrap()
+        })
     });
 
-    c.bench_function("catalog/load built-in", |b| b.iter(|| Catalog::from_json(black_box(BUILTIN_JSON)).unwrap()));
+    c.bench_function("catalog/load built-in", |b| {
+        b.iter(|| Catalog::from_json(black_box(BUILTIN_JSON)).unwrap())
+    });
 }
 
 criterion_group! {

@@ -227,13 +227,24 @@ impl Entry {
     }
 
     fn make_default_labels(&mut self) {
-        let mut labels: BTreeMap<String, Arc<str>> =
-            self.defaults.iter().map(|(k, v)| (k.clone(), label(k, v))).collect();
+        let mut labels: BTreeMap<String, Arc<str>> = self
+            .defaults
+            .iter()
+            .map(|(k, v)| (k.clone(), label(k, v)))
+            .collect();
         match &self.quantity {
-            QuantityRule::Input { field, default: Some(d), .. } => {
+            QuantityRule::Input {
+                field,
+                default: Some(d),
+                ..
+            } => {
                 labels.insert(field.clone(), label(field, &Value::from(*d)));
             }
-            QuantityRule::Megapixels { scale_field: Some(f), scale_default: Some(d), .. } => {
+            QuantityRule::Megapixels {
+                scale_field: Some(f),
+                scale_default: Some(d),
+                ..
+            } => {
                 labels.insert(f.clone(), label(f, &Value::from(*d)));
             }
             _ => {}
@@ -344,8 +355,19 @@ impl Catalog {
         for tts in task_types.values_mut() {
             tts.sort();
         }
-        let by_id = file.entries.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
-        Ok(Catalog { file, overlay, index, task_types, by_id })
+        let by_id = file
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        Ok(Catalog {
+            file,
+            overlay,
+            index,
+            task_types,
+            by_id,
+        })
     }
 
     /// Lays a user's overlay (JSON text of an [`OverlayFile`]) over this catalog.
@@ -377,7 +399,11 @@ impl Catalog {
                         base.extend(patch.clone());
                         (Some(pos), base)
                     }
-                    _ => return Err(Error::catalog(format!("overlay: entry \"{id}\" cannot be patched"))),
+                    _ => {
+                        return Err(Error::catalog(format!(
+                            "overlay: entry \"{id}\" cannot be patched"
+                        )));
+                    }
                 },
                 None => (None, patch.clone()),
             };
@@ -427,6 +453,16 @@ impl Catalog {
 
     pub fn entry(&self, id: &str) -> Option<&Entry> {
         self.by_id.get(id).map(|&i| &self.file.entries[i])
+    }
+
+    /// Indices (into [`Catalog::entries`]) of the entries for a model and task type, in file
+    /// order; the estimator walks these without collecting them.
+    pub fn candidate_entries(&self, model: &str, task_type: &str) -> &[usize] {
+        self.index
+            .get(model)
+            .and_then(|tasks| tasks.get(task_type))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// Entries for a model and task type, in file order.
@@ -524,11 +560,12 @@ fn validate(file: &CatalogFile) -> Result<(), Error> {
             }
         }
         if let Some(f) = &e.freeze
-            && (!is_point_exact(f.flat_usd.0) || f.flat_usd.0.is_sign_negative()) {
-                return Err(at(
-                    "freeze.flat_usd must be a non-negative whole number of points".into(),
-                ));
-            }
+            && (!is_point_exact(f.flat_usd.0) || f.flat_usd.0.is_sign_negative())
+        {
+            return Err(at(
+                "freeze.flat_usd must be a non-negative whole number of points".into(),
+            ));
+        }
         if let QuantityRule::Input {
             min,
             max,
@@ -543,9 +580,10 @@ fn validate(file: &CatalogFile) -> Result<(), Error> {
             }
             let all_ok = |v: u64| v >= *min && v <= *max && v.is_multiple_of(*per);
             if let Some(d) = default
-                && (!all_ok(*d) || allowed.as_ref().is_some_and(|a| !a.contains(d))) {
-                    return Err(at("quantity: default is outside the limits".into()));
-                }
+                && (!all_ok(*d) || allowed.as_ref().is_some_and(|a| !a.contains(d)))
+            {
+                return Err(at("quantity: default is outside the limits".into()));
+            }
         }
     }
     let mut tiers = file
@@ -578,22 +616,19 @@ fn is_scalar(v: &Value) -> bool {
 /// `list_prices`: the catalog's rows, filtered.
 pub fn list_prices(catalog: &Catalog, args: &ListPricesArgs) -> Result<ListPricesResult, Error> {
     if let Some(m) = &args.model
-        && !catalog.has_model(m) {
-            let known: Vec<&str> = catalog.models().collect();
-            return Err(Error::invalid(
-                "model",
-                format!("unknown model \"{m}\"; known models: {}", known.join(", ")),
-            ));
-        }
+        && !catalog.has_model(m)
+    {
+        let known: Vec<&str> = catalog.models().collect();
+        return Err(Error::invalid(
+            "model",
+            format!("unknown model \"{m}\"; known models: {}", known.join(", ")),
+        ));
+    }
     if let Some(t) = &args.task_type {
         let known: Vec<&str> = match &args.model {
             Some(m) => catalog.task_types(m).iter().map(|t| &**t).collect(),
             None => {
-                let mut all: Vec<&str> = catalog
-                    .entries()
-                    .iter()
-                    .map(|e| &*e.task_type)
-                    .collect();
+                let mut all: Vec<&str> = catalog.entries().iter().map(|e| &*e.task_type).collect();
                 all.sort_unstable();
                 all.dedup();
                 all

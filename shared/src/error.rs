@@ -104,6 +104,10 @@ impl Error {
     fn from_path_error(e: serde_path_to_error::Error<serde_json::Error>) -> Error {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        if path == "." { Error::invalid("", inner) } else { Error::invalid(path, inner) }
+        if path == "." {
+            Error::invalid("", inner)
+        } else {
+            Error::invalid(path, inner)
+        }
     }
 }

@@ -99,13 +99,13 @@ fn price_line(
             task.count
         ));
     }
-    let candidates: Vec<&Entry> = catalog.candidates(&task.model, &task.task_type).collect();
+    let candidates = catalog.candidate_entries(&task.model, &task.task_type);
     if candidates.is_empty() {
         return Err(unknown_service(catalog, &task.model, &task.task_type));
     }
-    let mut defaults_used = Vec::new();
+    let mut defaults_used = Vec::with_capacity(4);
     let mode = resolve_mode(&task.config, args.default_mode, &mut defaults_used)?;
-    let entry = select_entry(&candidates, &task.input, &mut defaults_used)?;
+    let entry = select_entry(catalog, candidates, &task.input, &mut defaults_used)?;
     if entry.status == Status::Unpriced {
         return Err((
             LineErrorCode::Unpriced,
@@ -193,7 +193,9 @@ fn price_line(
                 q_max.ok_or((LineErrorCode::Unbounded, "unbounded quantity".to_string()))?;
             let (mut lo_tasks, mut hi_tasks) = (count, count);
             if entry.relax_limit {
-                let budget = relax.get_or_insert_with(|| RelaxBudget::new(catalog, args.plan, args.relax_used_today));
+                let budget = relax.get_or_insert_with(|| {
+                    RelaxBudget::new(catalog, args.plan, args.relax_used_today)
+                });
                 let (lo, hi, w) = budget.charge(task.count, args.plan);
                 (lo_tasks, hi_tasks) = (lo, hi);
                 warnings.extend(w);
@@ -292,8 +294,12 @@ fn default_service_mode(default_mode: Option<Mode>, defaults_used: &mut Vec<Arc<
     static PRIVATE: OnceLock<Arc<str>> = OnceLock::new();
     let mode = default_mode.unwrap_or(Mode::Payg);
     defaults_used.push(match mode {
-        Mode::Payg => PUBLIC.get_or_init(|| Arc::from("config.service_mode=public")).clone(),
-        Mode::Hya => PRIVATE.get_or_init(|| Arc::from("config.service_mode=private")).clone(),
+        Mode::Payg => PUBLIC
+            .get_or_init(|| Arc::from("config.service_mode=public"))
+            .clone(),
+        Mode::Hya => PRIVATE
+            .get_or_init(|| Arc::from("config.service_mode=private"))
+            .clone(),
     });
     mode
 }
@@ -356,11 +362,13 @@ fn effective<'a>(
 }
 
 fn select_entry<'c>(
-    candidates: &[&'c Entry],
+    catalog: &'c Catalog,
+    candidates: &[usize],
     input: &Map<String, Value>,
     defaults_used: &mut Vec<Arc<str>>,
 ) -> LineResult<&'c Entry> {
-    'entries: for &entry in candidates {
+    let entries = catalog.entries();
+    'entries: for entry in candidates.iter().map(|&i| &entries[i]) {
         if !entry.when_present.is_empty()
             && !entry
                 .when_present
@@ -369,21 +377,25 @@ fn select_entry<'c>(
         {
             continue;
         }
-        let mut used = Vec::new();
+        // Defaults are recorded as they are applied and rolled back if the entry does not fit.
+        let before = defaults_used.len();
         for (field, want) in &entry.select {
             match effective(entry, input, field) {
                 Some((got, from_default)) if value_matches(want, got) => {
                     if from_default {
-                        used.push(entry.default_label(field, got));
+                        defaults_used.push(entry.default_label(field, got));
                     }
                 }
-                _ => continue 'entries,
+                _ => {
+                    defaults_used.truncate(before);
+                    continue 'entries;
+                }
             }
         }
-        defaults_used.extend(used);
         return Ok(entry);
     }
-    Err(diagnose_no_match(candidates, input))
+    let all: Vec<&Entry> = candidates.iter().map(|&i| &entries[i]).collect();
+    Err(diagnose_no_match(&all, input))
 }
 
 /// Explains why no entry matched: the first selecting field whose value is missing or not

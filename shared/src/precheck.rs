@@ -68,32 +68,38 @@ pub fn precheck(catalog: &Catalog, args: &PrecheckArgs) -> Result<PrecheckResult
             });
         }
         if let (Some(need), Some(plan)) = (entry.requires_plan, args.plan)
-            && !plan_allows(plan, need) {
-                blockers.push(Blocker {
-                    index: Some(line.index),
-                    code: BlockerCode::PlanRequired,
-                    message: format!(
-                        "{} {} needs the {} plan or higher; the account is on {}",
-                        entry.model,
-                        entry.task_type,
-                        need.as_str(),
-                        plan.as_str()
-                    ),
-                });
-            }
+            && !plan_allows(plan, need)
+        {
+            blockers.push(Blocker {
+                index: Some(line.index),
+                code: BlockerCode::PlanRequired,
+                message: format!(
+                    "{} {} needs the {} plan or higher; the account is on {}",
+                    entry.model,
+                    entry.task_type,
+                    need.as_str(),
+                    plan.as_str()
+                ),
+            });
+        }
         if line.mode == Mode::Hya
             && let (Some(seat), Some(seats)) = (&line.seat, &seats)
-                && !seats.contains(&seat.to_lowercase()) {
-                    blockers.push(Blocker {
-                        index: Some(line.index),
-                        code: BlockerCode::SeatRequired,
-                        message: format!(
-                            "host-your-account {} needs an active \"{seat}\" seat; hya_seats has: {}",
-                            entry.model,
-                            if seats.is_empty() { "none".to_string() } else { seats.join(", ") }
-                        ),
-                    });
-                }
+            && !seats.contains(&seat.to_lowercase())
+        {
+            blockers.push(Blocker {
+                index: Some(line.index),
+                code: BlockerCode::SeatRequired,
+                message: format!(
+                    "host-your-account {} needs an active \"{seat}\" seat; hya_seats has: {}",
+                    entry.model,
+                    if seats.is_empty() {
+                        "none".to_string()
+                    } else {
+                        seats.join(", ")
+                    }
+                ),
+            });
+        }
     }
 
     let available = balance.0 - frozen.0;

@@ -87,7 +87,10 @@ const FACTS_SERVICES: &[(&str, &str)] = &[
 fn every_service_of_the_facts_has_a_row() {
     let c = Catalog::builtin();
     for (model, task_type) in FACTS_SERVICES {
-        assert!(c.candidates(model, task_type).next().is_some(), "no catalog row for {model} {task_type}");
+        assert!(
+            c.candidates(model, task_type).next().is_some(),
+            "no catalog row for {model} {task_type}"
+        );
     }
     // And the catalog has nothing the facts do not name.
     for e in c.entries() {
@@ -104,8 +107,16 @@ fn every_row_carries_a_source_and_unpriced_rows_say_why() {
     for e in Catalog::builtin().entries() {
         assert!(!e.source.trim().is_empty(), "{} has no source", e.id);
         if e.status == Status::Unpriced {
-            assert!(e.price_usd.is_none() && e.tiers.is_empty(), "{} is unpriced but has a price", e.id);
-            assert!(!e.notes.trim().is_empty(), "{} is unpriced without a reason", e.id);
+            assert!(
+                e.price_usd.is_none() && e.tiers.is_empty(),
+                "{} is unpriced but has a price",
+                e.id
+            );
+            assert!(
+                !e.notes.trim().is_empty(),
+                "{} is unpriced without a reason",
+                e.id
+            );
         }
     }
 }
@@ -129,12 +140,21 @@ fn request_for(entry: &piapi_billing::catalog::Entry) -> TaskSpec {
         QuantityRule::TextBlocks { field, .. } => {
             input.insert(field.clone(), json!("hello"));
         }
-        QuantityRule::VideoSeconds { .. } => hints.video_seconds = Some(piapi_billing::money::Dec(10.into())),
+        QuantityRule::VideoSeconds { .. } => {
+            hints.video_seconds = Some(piapi_billing::money::Dec(10.into()))
+        }
         QuantityRule::Frames { .. } => hints.frames = Some(100),
         QuantityRule::Megapixels { .. } => (hints.width, hints.height) = (Some(1000), Some(1000)),
         _ => {}
     }
-    TaskSpec { model: entry.model.to_string(), task_type: entry.task_type.to_string(), input, count: 1, hints, ..Default::default() }
+    TaskSpec {
+        model: entry.model.to_string(),
+        task_type: entry.task_type.to_string(),
+        input,
+        count: 1,
+        hints,
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -142,15 +162,30 @@ fn every_row_is_reachable_and_no_row_shadows_another() {
     let billing = Billing::new();
     for entry in Catalog::builtin().entries() {
         let task = request_for(entry);
-        let r = billing.estimate_cost(&EstimateArgs { tasks: vec![task], ..Default::default() }).unwrap();
+        let r = billing
+            .estimate_cost(&EstimateArgs {
+                tasks: vec![task],
+                ..Default::default()
+            })
+            .unwrap();
         match entry.status {
             Status::Unpriced => {
                 assert_eq!(r.errors.len(), 1, "{}", entry.id);
-                assert_eq!(r.errors[0].code.as_str(), "unpriced", "{}: {}", entry.id, r.errors[0].message);
+                assert_eq!(
+                    r.errors[0].code.as_str(),
+                    "unpriced",
+                    "{}: {}",
+                    entry.id,
+                    r.errors[0].message
+                );
             }
             _ => {
                 assert!(r.errors.is_empty(), "{}: {:?}", entry.id, r.errors);
-                assert_eq!(r.lines[0].entry_id, entry.id, "request for {} priced by another row", entry.id);
+                assert_eq!(
+                    r.lines[0].entry_id, entry.id,
+                    "request for {} priced by another row",
+                    entry.id
+                );
                 if let Some(p) = entry.price_usd {
                     assert_eq!(r.lines[0].unit_price_usd, p, "{}", entry.id);
                 }

@@ -42,9 +42,12 @@ fn an_overlay_can_price_an_unpriced_service_and_add_a_new_one() {
     ]}"#;
     let billing = Billing::with_catalog(Catalog::builtin().with_overlay(overlay).unwrap());
     let r = billing
-        .call("estimate_cost", json!({"tasks": [
+        .call(
+            "estimate_cost",
+            json!({"tasks": [
             {"model": "luma", "task_type": "video_generation"},
-            {"model": "acme", "task_type": "render", "count": 2}]}))
+            {"model": "acme", "task_type": "render", "count": 2}]}),
+        )
         .unwrap();
     assert_eq!(r["errors"], json!([]));
     assert_eq!(r["total_max_usd"], "2.80");
@@ -55,7 +58,11 @@ fn an_overlay_can_price_an_unpriced_service_and_add_a_new_one() {
 fn overlays_stack_and_the_last_one_wins() {
     let a = r#"{"name": "a", "entries": [{"id": "hailuo.01", "price_usd": "0.25"}]}"#;
     let b = r#"{"name": "b", "entries": [{"id": "hailuo.01", "price_usd": "0.15"}]}"#;
-    let c = Catalog::builtin().with_overlay(a).unwrap().with_overlay(b).unwrap();
+    let c = Catalog::builtin()
+        .with_overlay(a)
+        .unwrap()
+        .with_overlay(b)
+        .unwrap();
     assert_eq!(c.overlay(), Some("a+b"));
     let r = Billing::with_catalog(c)
         .call("estimate_cost", json!({"tasks": [{"model": "hailuo", "task_type": "video_generation", "input": {"model": "i2v-01"}}]}))
@@ -69,14 +76,38 @@ fn bad_overlays_are_refused_with_the_reason() {
     let cases = [
         (r#"{"entries": []}"#, "name"),
         (r#"{"name": "", "entries": []}"#, "name must not be empty"),
-        (r#"{"name": "x", "entries": [{"price_usd": "1"}]}"#, "entries[0].id is required"),
-        (r#"{"name": "x", "entries": [{"id": "hailuo.01", "price_usd": "-1"}]}"#, "negative"),
-        (r#"{"name": "x", "entries": [{"id": "hailuo.01", "price_usd": "0.000000001"}]}"#, "finer than one point"),
-        (r#"{"name": "x", "entries": [{"id": "hailuo.01", "price_usd": "abc"}]}"#, "not a decimal number"),
-        (r#"{"name": "x", "entries": [{"id": "hailuo.01", "unit": "parsec"}]}"#, "unknown variant `parsec`"),
-        (r#"{"name": "x", "entries": [{"id": "new.one", "price_usd": "1"}]}"#, "missing field"),
-        (r#"{"name": "x", "entries": [{"id": "luma.video_generation", "price_usd": "1"}]}"#, "unpriced entry must have no price"),
-        (r#"{"name": "x", "entries": [], "extra": 1}"#, "unknown field `extra`"),
+        (
+            r#"{"name": "x", "entries": [{"price_usd": "1"}]}"#,
+            "entries[0].id is required",
+        ),
+        (
+            r#"{"name": "x", "entries": [{"id": "hailuo.01", "price_usd": "-1"}]}"#,
+            "negative",
+        ),
+        (
+            r#"{"name": "x", "entries": [{"id": "hailuo.01", "price_usd": "0.000000001"}]}"#,
+            "finer than one point",
+        ),
+        (
+            r#"{"name": "x", "entries": [{"id": "hailuo.01", "price_usd": "abc"}]}"#,
+            "not a decimal number",
+        ),
+        (
+            r#"{"name": "x", "entries": [{"id": "hailuo.01", "unit": "parsec"}]}"#,
+            "unknown variant `parsec`",
+        ),
+        (
+            r#"{"name": "x", "entries": [{"id": "new.one", "price_usd": "1"}]}"#,
+            "missing field",
+        ),
+        (
+            r#"{"name": "x", "entries": [{"id": "luma.video_generation", "price_usd": "1"}]}"#,
+            "unpriced entry must have no price",
+        ),
+        (
+            r#"{"name": "x", "entries": [], "extra": 1}"#,
+            "unknown field `extra`",
+        ),
         ("not json", "expected"),
     ];
     for (text, needle) in cases {
@@ -88,12 +119,21 @@ fn bad_overlays_are_refused_with_the_reason() {
 
 #[test]
 fn a_replacement_catalog_is_validated() {
-    assert_eq!(Catalog::from_json("{}").unwrap_err().kind, ErrorKind::InvalidCatalog);
-    let mut doc: serde_json::Value = serde_json::from_str(piapi_billing::catalog::BUILTIN_JSON).unwrap();
+    assert_eq!(
+        Catalog::from_json("{}").unwrap_err().kind,
+        ErrorKind::InvalidCatalog
+    );
+    let mut doc: serde_json::Value =
+        serde_json::from_str(piapi_billing::catalog::BUILTIN_JSON).unwrap();
     doc["version"] = json!("2027-01");
     let c = Catalog::from_json(&doc.to_string()).unwrap();
     assert_eq!(c.version(), "2027-01");
     let dup = doc["entries"][0].clone();
     doc["entries"].as_array_mut().unwrap().push(dup);
-    assert!(Catalog::from_json(&doc.to_string()).unwrap_err().message.contains("duplicate id"));
+    assert!(
+        Catalog::from_json(&doc.to_string())
+            .unwrap_err()
+            .message
+            .contains("duplicate id")
+    );
 }

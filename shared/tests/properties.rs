@@ -11,51 +11,95 @@ use serde_json::{Map, Value, json};
 /// Scalar values that the catalog's selectors and quantity fields understand, plus noise.
 fn input_value() -> impl Strategy<Value = Value> {
     prop_oneof![
-        Just(json!("3.0")), Just(json!("2.6")), Just(json!("1.6")), Just(json!("std")), Just(json!("pro")),
-        Just(json!("relax")), Just(json!("fast")), Just(json!("i2v-01")), Just(json!("v2.3")), Just(json!(true)),
-        Just(json!(false)), (0u64..20).prop_map(|n| json!(n)), "[a-z0-9 ]{0,12}".prop_map(Value::from),
-        Just(json!(null)), Just(json!(-3)), Just(json!(2.5)), Just(json!([])), Just(json!({"x": 1})),
+        Just(json!("3.0")),
+        Just(json!("2.6")),
+        Just(json!("1.6")),
+        Just(json!("std")),
+        Just(json!("pro")),
+        Just(json!("relax")),
+        Just(json!("fast")),
+        Just(json!("i2v-01")),
+        Just(json!("v2.3")),
+        Just(json!(true)),
+        Just(json!(false)),
+        (0u64..20).prop_map(|n| json!(n)),
+        "[a-z0-9 ]{0,12}".prop_map(Value::from),
+        Just(json!(null)),
+        Just(json!(-3)),
+        Just(json!(2.5)),
+        Just(json!([])),
+        Just(json!({"x": 1})),
     ]
 }
 
 fn input_map() -> impl Strategy<Value = Map<String, Value>> {
     let keys = prop_oneof![
-        Just("version"), Just("mode"), Just("duration"), Just("enable_audio"), Just("batch_size"), Just("model"),
-        Just("process_mode"), Just("resolution"), Just("gen_text"), Just("scale"), Just("width"), Just("height"),
-        Just("size"), Just("generate_audio"), Just("prefer_multi_shots"), Just("professional_mode"), Just("elements"),
+        Just("version"),
+        Just("mode"),
+        Just("duration"),
+        Just("enable_audio"),
+        Just("batch_size"),
+        Just("model"),
+        Just("process_mode"),
+        Just("resolution"),
+        Just("gen_text"),
+        Just("scale"),
+        Just("width"),
+        Just("height"),
+        Just("size"),
+        Just("generate_audio"),
+        Just("prefer_multi_shots"),
+        Just("professional_mode"),
+        Just("elements"),
     ];
     proptest::collection::btree_map(keys, input_value(), 0..6)
         .prop_map(|m| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 fn task() -> impl Strategy<Value = TaskSpec> {
-    let services: Vec<(String, String)> =
-        Catalog::builtin().entries().iter().map(|e| (e.model.to_string(), e.task_type.to_string())).collect();
+    let services: Vec<(String, String)> = Catalog::builtin()
+        .entries()
+        .iter()
+        .map(|e| (e.model.to_string(), e.task_type.to_string()))
+        .collect();
     let service = prop_oneof![
         8 => proptest::sample::select(services),
         1 => ("[a-z]{1,8}", "[a-z_]{1,8}").prop_map(|(m, t)| (m, t)),
     ];
-    let mode = prop_oneof![Just(None), Just(Some("public")), Just(Some("private")), Just(Some("")), Just(Some("odd"))];
+    let mode = prop_oneof![
+        Just(None),
+        Just(Some("public")),
+        Just(Some("private")),
+        Just(Some("")),
+        Just(Some("odd"))
+    ];
     let hints = (
         proptest::option::of(0u64..200),
         proptest::option::of(0u64..5000),
         proptest::option::of(0u64..5000),
         proptest::option::of(0u64..5000),
     );
-    (service, input_map(), mode, 0u64..12_000, hints).prop_map(|((model, task_type), input, mode, count, (secs, frames, w, h))| {
-        let mut config = Map::new();
-        if let Some(m) = mode {
-            config.insert("service_mode".into(), json!(m));
-        }
-        TaskSpec {
-            model,
-            task_type,
-            input,
-            config,
-            count,
-            hints: Hints { video_seconds: secs.map(|s| piapi_billing::money::Dec(Decimal::from(s))), frames, width: w, height: h },
-        }
-    })
+    (service, input_map(), mode, 0u64..12_000, hints).prop_map(
+        |((model, task_type), input, mode, count, (secs, frames, w, h))| {
+            let mut config = Map::new();
+            if let Some(m) = mode {
+                config.insert("service_mode".into(), json!(m));
+            }
+            TaskSpec {
+                model,
+                task_type,
+                input,
+                config,
+                count,
+                hints: Hints {
+                    video_seconds: secs.map(|s| piapi_billing::money::Dec(Decimal::from(s))),
+                    frames,
+                    width: w,
+                    height: h,
+                },
+            }
+        },
+    )
 }
 
 proptest! {
@@ -138,20 +182,39 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        "-?[0-9]{1,30}(\\.[0-9]{1,30})?(e-?[0-9]{1,3})?".prop_map(|s| serde_json::from_str(&s).unwrap_or(Value::Null)),
+        "-?[0-9]{1,30}(\\.[0-9]{1,30})?(e-?[0-9]{1,3})?"
+            .prop_map(|s| serde_json::from_str(&s).unwrap_or(Value::Null)),
         ".{0,20}".prop_map(Value::from),
-        prop_oneof![Just("tasks"), Just("model"), Just("kling"), Just("3.0"), Just("amount_usd"), Just("balance_usd")].prop_map(Value::from),
+        prop_oneof![
+            Just("tasks"),
+            Just("model"),
+            Just("kling"),
+            Just("3.0"),
+            Just("amount_usd"),
+            Just("balance_usd")
+        ]
+        .prop_map(Value::from),
     ];
     leaf.prop_recursive(4, 64, 8, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
             proptest::collection::btree_map(
-                prop_oneof![Just("tasks".to_string()), Just("model".to_string()), Just("task_type".to_string()),
-                            Just("input".to_string()), Just("count".to_string()), Just("hints".to_string()),
-                            Just("amount_usd".to_string()), Just("balance_usd".to_string()), Just("query".to_string()),
-                            "[a-z_]{1,10}"],
-                inner, 0..8)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
+                prop_oneof![
+                    Just("tasks".to_string()),
+                    Just("model".to_string()),
+                    Just("task_type".to_string()),
+                    Just("input".to_string()),
+                    Just("count".to_string()),
+                    Just("hints".to_string()),
+                    Just("amount_usd".to_string()),
+                    Just("balance_usd".to_string()),
+                    Just("query".to_string()),
+                    "[a-z_]{1,10}"
+                ],
+                inner,
+                0..8
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }

@@ -18,14 +18,20 @@ fn whole_call_error_codes_name_the_problem() {
     assert_eq!(e.code(), "unknown_tool");
     assert!(e.message.contains("estimate_cost"), "{}", e.message);
     let e = call_err("estimate_cost", json!({"tasks": []}));
-    assert_eq!((e.code(), e.field.as_deref()), ("invalid_arguments", Some("tasks")));
+    assert_eq!(
+        (e.code(), e.field.as_deref()),
+        ("invalid_arguments", Some("tasks"))
+    );
     let e = piapi_billing::Catalog::from_json("[]").unwrap_err();
     assert_eq!(e.code(), "invalid_catalog");
 }
 
 #[test]
 fn a_float_looking_count_is_refused_not_truncated() {
-    let e = call_err("estimate_cost", json!({"tasks": [{"model": "kling", "task_type": "sound", "count": 1.5}]}));
+    let e = call_err(
+        "estimate_cost",
+        json!({"tasks": [{"model": "kling", "task_type": "sound", "count": 1.5}]}),
+    );
     assert_eq!(e.field.as_deref(), Some("tasks[0].count"));
     assert!(e.message.contains("whole number"), "{}", e.message);
 }
