@@ -4,51 +4,26 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::{call, stdio_client, texts};
+use piapi_billing_tests::load_all;
 use serde_json::Value;
-
-fn golden_files() -> Vec<(PathBuf, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/golden");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).expect("readable golden file");
-            let value =
-                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            (p, value)
-        })
-        .collect()
-}
 
 #[tokio::test]
 async fn every_golden_vector_passes_through_the_mcp_tools() {
     let (client, _) = stdio_client(&[]).await;
     let mut cases = 0;
     let mut failures = Vec::new();
-    for (path, file) in golden_files() {
+    for (path, file) in load_all() {
         let file_name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        for case in file["cases"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{file_name}: no cases array"))
-        {
+        for case in &file.cases {
             cases += 1;
-            let name = format!("{file_name} / {}", case["name"].as_str().unwrap_or("?"));
-            let tool = case["tool"]
-                .as_str()
-                .unwrap_or_else(|| panic!("{name}: no tool"));
-            let result = call(&client, tool, case["args"].clone()).await;
-            let expected = &case["expected"];
+            let name = format!("{file_name} / {}", case.name);
+            let tool = case.tool.as_str();
+            let result = call(&client, tool, case.args.clone()).await;
+            let expected = &case.expected;
             match expected.get("error") {
                 Some(error) => {
                     let want = error["message"]
