@@ -467,11 +467,7 @@ impl Catalog {
 
     /// Entries for a model and task type, in file order.
     pub fn candidates(&self, model: &str, task_type: &str) -> impl Iterator<Item = &Entry> {
-        self.index
-            .get(model)
-            .and_then(|tasks| tasks.get(task_type))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        self.candidate_entries(model, task_type)
             .iter()
             .map(|&i| &self.file.entries[i])
     }

@@ -231,34 +231,16 @@ impl PgStore {
             .collect::<Result<Vec<_>, _>>()?;
 
         // Re-read the holds now that their accounts are locked: they cannot change any more.
-        let holds = if hold_ids.is_empty() {
-            Vec::new()
-        } else {
-            let select = tx
-                .prepare_cached(&format!(
-                    "SELECT {HOLD_COLUMNS} FROM ledger_holds WHERE id = ANY($1)"
-                ))
-                .await?;
-            tx.query(&select, &[&hold_ids])
-                .await?
-                .iter()
-                .map(hold_from_row)
-                .collect::<Result<Vec<_>, _>>()?
-        };
-        let grants = if grant_ids.is_empty() {
-            Vec::new()
-        } else {
-            let select = tx
-                .prepare_cached(&format!(
-                    "SELECT {GRANT_COLUMNS} FROM ledger_grants WHERE id = ANY($1)"
-                ))
-                .await?;
-            tx.query(&select, &[&grant_ids])
-                .await?
-                .iter()
-                .map(grant_from_row)
-                .collect::<Result<Vec<_>, _>>()?
-        };
+        let holds =
+            select_by_ids(&tx, HOLD_COLUMNS, "ledger_holds", &hold_ids, hold_from_row).await?;
+        let grants = select_by_ids(
+            &tx,
+            GRANT_COLUMNS,
+            "ledger_grants",
+            &grant_ids,
+            grant_from_row,
+        )
+        .await?;
         let existing: HashSet<HoldId> = holds.iter().map(|h| h.id.clone()).collect();
         let locked: HashSet<AccountId> = loaded_accounts.iter().map(|a| a.id.clone()).collect();
 
@@ -491,6 +473,24 @@ fn from_db_time(ms: i64) -> Timestamp {
 
 fn bad_row(what: &str, e: impl std::fmt::Display) -> LedgerError {
     LedgerError::storage(format!("a stored {what} is invalid: {e}"))
+}
+
+/// Rows of `table` whose id is in `ids`, read with `from_row`; no query when `ids` is empty.
+async fn select_by_ids<T>(
+    tx: &deadpool_postgres::Transaction<'_>,
+    columns: &str,
+    table: &str,
+    ids: &[String],
+    from_row: fn(&Row) -> Result<T, LedgerError>,
+) -> Result<Vec<T>, Failure> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let select = tx
+        .prepare_cached(&format!("SELECT {columns} FROM {table} WHERE id = ANY($1)"))
+        .await?;
+    let rows = tx.query(&select, &[&ids]).await?;
+    Ok(rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?)
 }
 
 fn account_from_row(r: &Row) -> Result<Account, LedgerError> {
