@@ -21,10 +21,22 @@ pub struct CoreArgs<T> {
     contract: PhantomData<fn() -> T>,
 }
 
-impl<T: DeserializeOwned> CoreArgs<T> {
+impl<T: piapi_billing::json::FromJson> CoreArgs<T> {
     /// Parses the arguments with the core's path-aware messages.
     pub fn parse(self) -> Result<T, piapi_billing::Error> {
         piapi_billing::Error::parse(Value::Object(self.raw))
+    }
+}
+
+impl<T: DeserializeOwned> CoreArgs<T> {
+    /// Parses the arguments of a server-only tool (the ledger's), whose types are serde-derived
+    /// because no other front end reads them, with the same `path: message` shape.
+    pub fn parse_serde(self) -> Result<T, piapi_billing::Error> {
+        serde_path_to_error::deserialize(Value::Object(self.raw)).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.into_inner().to_string();
+            piapi_billing::Error::invalid(if path == "." { String::new() } else { path }, message)
+        })
     }
 }
 

@@ -8,13 +8,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 
-use rust_decimal::Decimal;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::contract::{ListPricesArgs, ListPricesResult, Mode, PlanId, PriceRow};
 use crate::error::Error;
+
+mod read;
 use crate::money::{Usd, is_point_exact};
 use crate::plans::{AccountFacts, HyaSeat, Plan, UsageMode};
 use crate::topup::TopUpTier;
@@ -23,9 +24,7 @@ use crate::topup::TopUpTier;
 pub const BUILTIN_JSON: &str = include_str!("../catalog/2026-11.json");
 
 /// How sure we are of a figure (facts, preamble). `overlay` marks a price the user supplied.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Confidence {
     Official,
@@ -37,7 +36,7 @@ pub enum Confidence {
 }
 
 /// Whether a service can be bought today.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Active,
@@ -46,7 +45,7 @@ pub enum Status {
 }
 
 /// What one unit of a price is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// One task, whatever it produces.
@@ -68,7 +67,7 @@ pub enum Unit {
 }
 
 /// How many units one task consumes.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum QuantityRule {
     /// Always one unit.
@@ -129,7 +128,7 @@ fn is_one(v: &u64) -> bool {
 }
 
 /// Kling multi-shot: when `flag` is true, the duration is the sum of `array[].field`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SumWhen {
     pub flag: String,
@@ -139,7 +138,7 @@ pub struct SumWhen {
 
 /// A price that depends on output size (Z-Image): the first tier whose `max_pixels` holds the
 /// image applies; the last tier has no maximum.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriceTier {
     pub max_pixels: Option<u64>,
@@ -147,25 +146,21 @@ pub struct PriceTier {
 }
 
 /// What PiAPI freezes per task while it runs, when that differs from the price.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FreezeRule {
     pub flat_usd: Usd,
 }
 
 /// One priced (or explicitly unpriced) variant of a PiAPI task.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     /// Stable id; overlays address entries by it.
-    #[serde(deserialize_with = "de_arc_str")]
     pub id: Arc<str>,
-    #[serde(deserialize_with = "de_arc_str")]
     pub model: Arc<str>,
-    #[serde(deserialize_with = "de_arc_str")]
     pub task_type: Arc<str>,
     /// Human label of the variant ("3.0 pro, audio on").
-    #[serde(deserialize_with = "de_arc_str")]
     pub variant: Arc<str>,
     /// Input fields that select this variant: a scalar, or a list of accepted scalars.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -206,7 +201,6 @@ pub struct Entry {
     /// A caution repeated on every line this entry prices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
-    #[serde(deserialize_with = "de_arc_str")]
     pub source: Arc<str>,
     #[serde(default)]
     pub notes: String,
@@ -253,22 +247,6 @@ impl Entry {
     }
 }
 
-/// Reads a string straight into an `Arc<str>`: one allocation instead of serde's three
-/// (`String`, `Box<str>`, `Arc`), which is most of what loading the catalog costs.
-fn de_arc_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
-    struct ArcStr;
-    impl serde::de::Visitor<'_> for ArcStr {
-        type Value = Arc<str>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a string")
-        }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Arc<str>, E> {
-            Ok(Arc::from(v))
-        }
-    }
-    d.deserialize_str(ArcStr)
-}
-
 fn label(field: &str, value: &Value) -> Arc<str> {
     match value {
         Value::String(s) => format!("{field}={s}").into(),
@@ -277,7 +255,7 @@ fn label(field: &str, value: &Value) -> Arc<str> {
 }
 
 /// The catalog file's shape.
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogFile {
     pub version: String,
@@ -292,7 +270,7 @@ pub struct CatalogFile {
 }
 
 /// A user's price overlay: entries patched by id (any subset of fields) or added whole.
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverlayFile {
     /// Reported as `overlay` by every estimate made with it.
@@ -303,17 +281,45 @@ pub struct OverlayFile {
     pub entries: Vec<Map<String, Value>>,
 }
 
+/// A map keyed by catalog names (models, task types, entry ids).
+type NameMap<V> = HashMap<Arc<str>, V, BuildNameHasher>;
+type BuildNameHasher = std::hash::BuildHasherDefault<NameHasher>;
+
+/// FNV-1a over the name's bytes. The keys are the catalog's own short names, fixed when the
+/// catalog loads, so there is no flooding to defend against and SipHash's cost (a tenth of
+/// building the index) buys nothing; lookups by a caller's model name only probe.
+#[derive(Clone, Copy)]
+struct NameHasher(u64);
+
+impl Default for NameHasher {
+    fn default() -> Self {
+        NameHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 /// A loaded, validated catalog with its lookup index.
 #[derive(Clone, Debug)]
 pub struct Catalog {
     file: CatalogFile,
     overlay: Option<String>,
     /// model → task_type → entry indices, in file order.
-    index: HashMap<Arc<str>, HashMap<Arc<str>, Vec<usize>>>,
+    index: NameMap<NameMap<Vec<usize>>>,
     /// model → its task types, sorted, for error messages.
     task_types: BTreeMap<Arc<str>, Vec<Arc<str>>>,
     /// entry id → index.
-    by_id: HashMap<Arc<str>, usize>,
+    by_id: NameMap<usize>,
 }
 
 impl Catalog {
@@ -338,7 +344,7 @@ impl Catalog {
         for e in &mut file.entries {
             e.make_default_labels();
         }
-        let mut index: HashMap<Arc<str>, HashMap<Arc<str>, Vec<usize>>> = HashMap::new();
+        let mut index: NameMap<NameMap<Vec<usize>>> = NameMap::default();
         let mut task_types: BTreeMap<Arc<str>, Vec<Arc<str>>> = BTreeMap::new();
         for (i, e) in file.entries.iter().enumerate() {
             index
@@ -495,30 +501,33 @@ fn validate(file: &CatalogFile) -> Result<(), Error> {
     if file.version.trim().is_empty() {
         return Err(Error::catalog("catalog: version must not be empty"));
     }
-    let mut ids = std::collections::HashSet::new();
+    let mut ids = std::collections::HashSet::with_capacity_and_hasher(
+        file.entries.len(),
+        BuildNameHasher::default(),
+    );
     for e in &file.entries {
         let at = |msg: String| Error::catalog(format!("catalog entry \"{}\": {msg}", e.id));
         if !ids.insert(&*e.id) {
             return Err(at("duplicate id".into()));
         }
-        let prices: Vec<Decimal> = e
-            .price_usd
-            .iter()
-            .map(|p| p.0)
-            .chain(e.tiers.iter().map(|t| t.price_usd.0))
-            .collect();
-        for p in &prices {
+        let prices = || {
+            e.price_usd
+                .iter()
+                .map(|p| p.0)
+                .chain(e.tiers.iter().map(|t| t.price_usd.0))
+        };
+        for p in prices() {
             if p.is_sign_negative() {
                 return Err(at(format!("price {p} is negative")));
             }
-            if !is_point_exact(*p) {
+            if !is_point_exact(p) {
                 return Err(at(format!(
                     "price {p} is finer than one point (0.0000001 USD)"
                 )));
             }
         }
         match e.status {
-            Status::Unpriced if !prices.is_empty() => {
+            Status::Unpriced if prices().next().is_some() => {
                 return Err(at(
                     "an unpriced entry must have no price_usd and no tiers".into()
                 ));
@@ -526,7 +535,7 @@ fn validate(file: &CatalogFile) -> Result<(), Error> {
             Status::Unpriced if e.notes.trim().is_empty() => {
                 return Err(at("an unpriced entry must say why in notes".into()));
             }
-            Status::Active | Status::Discontinued if prices.is_empty() => {
+            Status::Active | Status::Discontinued if prices().next().is_none() => {
                 return Err(at("a sold entry needs price_usd or tiers".into()));
             }
             _ => {}

@@ -9,15 +9,15 @@ use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::json::{FromJson, Reader, deserialize_with_reader};
 use serde_json::{Map, Value};
 
 use crate::catalog::{Confidence, Status, Unit};
 use crate::money::{Dec, Usd};
 
 /// The plans of facts §3.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PlanId {
     Free,
@@ -45,7 +45,7 @@ impl PlanId {
 }
 
 /// How a task is billed (facts §2): PiAPI's pool from credits, or the user's own seat.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Payg,
@@ -53,7 +53,7 @@ pub enum Mode {
 }
 
 /// One line of work in PiAPI's Unified API Schema, plus a repeat count and hints.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskSpec {
     /// PiAPI model, exactly as sent to `POST /api/v1/task` (e.g. "kling", "Qubico/flux1-dev").
@@ -79,7 +79,7 @@ fn one() -> u64 {
 }
 
 /// Facts about input media that fix a price which would otherwise be an interval.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hints {
     /// Length of the input or output video in seconds.
@@ -109,7 +109,7 @@ pub struct Hints {
 }
 
 /// Arguments of `estimate_cost`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EstimateArgs {
     /// The tasks to price (1–1,000 lines).
@@ -130,7 +130,7 @@ pub struct EstimateArgs {
 }
 
 /// Arguments of `precheck_credits`: the estimate arguments plus the account's funds.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrecheckArgs {
     /// The tasks to check (1–1,000 lines).
@@ -318,7 +318,7 @@ pub struct PrecheckResult {
 }
 
 /// Arguments of `list_prices`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListPricesArgs {
     /// Only this model (exact PiAPI model name).
@@ -362,7 +362,7 @@ pub struct ListPricesResult {
 }
 
 /// Arguments of `quote_top_up`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteTopUpArgs {
     /// The one-time top-up in USD (> 0, at most two decimals).
@@ -404,7 +404,7 @@ pub struct PlansResult {
 }
 
 /// Arguments of tools that take none; an object so MCP schemas stay `type: object`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
 
@@ -442,7 +442,7 @@ pub struct CheckBalanceResult {
 }
 
 /// Arguments of `get_task_cost`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetTaskCostArgs {
     /// The PiAPI task id returned by `POST /api/v1/task`.
@@ -466,3 +466,169 @@ pub struct TaskCostResult {
     /// Why `estimate` is null, when it is.
     pub estimate_error: Option<String>,
 }
+
+// ---- reading arguments (see `crate::json` for why these are hand-written) --------------------
+
+impl FromJson for PlanId {
+    fn read(r: &mut Reader<'_>) -> Result<Self, crate::Error> {
+        r.variant(&PlanId::ALL.map(|p| (p.as_str(), p)))
+    }
+}
+
+impl FromJson for Mode {
+    fn read(r: &mut Reader<'_>) -> Result<Self, crate::Error> {
+        r.variant(&[("payg", Mode::Payg), ("hya", Mode::Hya)])
+    }
+}
+
+impl FromJson for TaskSpec {
+    fn read(r: &mut Reader<'_>) -> Result<Self, crate::Error> {
+        const FIELDS: &[&str] = &["model", "task_type", "input", "config", "count", "hints"];
+        let mut task = TaskSpec {
+            count: 1,
+            ..TaskSpec::default()
+        };
+        let seen = r.fields(FIELDS, |r, i| {
+            match i {
+                0 => task.model = String::read(r)?,
+                1 => task.task_type = String::read(r)?,
+                2 => task.input = r.map()?,
+                3 => task.config = r.map()?,
+                4 => task.count = r.whole()?,
+                _ => task.hints = Hints::read(r)?,
+            }
+            Ok(())
+        })?;
+        r.require(seen, FIELDS, &[0, 1])?;
+        Ok(task)
+    }
+}
+
+impl FromJson for Hints {
+    fn read(r: &mut Reader<'_>) -> Result<Self, crate::Error> {
+        const FIELDS: &[&str] = &["video_seconds", "frames", "width", "height"];
+        let mut hints = Hints::default();
+        r.fields(FIELDS, |r, i| {
+            match i {
+                0 => hints.video_seconds = Option::read(r)?,
+                1 => hints.frames = Option::read(r)?,
+                2 => hints.width = Option::read(r)?,
+                _ => hints.height = Option::read(r)?,
+            }
+            Ok(())
+        })?;
+        Ok(hints)
+    }
+}
+
+impl FromJson for EstimateArgs {
+    fn read(r: &mut Reader<'_>) -> Result<Self, crate::Error> {
+        const FIELDS: &[&str] = &["tasks", "plan", "default_mode", "relax_used_today"];
+        let mut args = EstimateArgs::default();
+        let seen = r.fields(FIELDS, |r, i| {
+            match i {
+                0 => args.tasks = Vec::read(r)?,
+                1 => args.plan = Option::read(r)?,
+                2 => args.default_mode = Option::read(r)?,
+                _ => args.relax_used_today = Option::read(r)?,
+            }
+            Ok(())
+        })?;
+        r.require(seen, FIELDS, &[0])?;
+        Ok(args)
+    }
+}
+
+impl FromJson for PrecheckArgs {
+    fn read(r: &mut Reader<'_>) -> Result<Self, crate::Error> {
+        const FIELDS: &[&str] = &[
+            "tasks",
+            "plan",
+            "default_mode",
+            "relax_used_today",
+            "balance_usd",
+            "frozen_usd",
+            "hya_seats",
+        ];
+        let mut args = PrecheckArgs::default();
+        let seen = r.fields(FIELDS, |r, i| {
+            match i {
+                0 => args.tasks = Vec::read(r)?,
+                1 => args.plan = Option::read(r)?,
+                2 => args.default_mode = Option::read(r)?,
+                3 => args.relax_used_today = Option::read(r)?,
+                4 => args.balance_usd = Option::read(r)?,
+                5 => args.frozen_usd = Option::read(r)?,
+                _ => args.hya_seats = Option::read(r)?,
+            }
+            Ok(())
+        })?;
+        r.require(seen, FIELDS, &[0])?;
+        Ok(args)
+    }
+}
+
+impl FromJson for ListPricesArgs {
+    fn read(r: &mut Reader<'_>) -> Result<Self, crate::Error> {
+        const FIELDS: &[&str] = &["model", "task_type", "query"];
+        let mut args = ListPricesArgs::default();
+        r.fields(FIELDS, |r, i| {
+            match i {
+                0 => args.model = Option::read(r)?,
+                1 => args.task_type = Option::read(r)?,
+                _ => args.query = Option::read(r)?,
+            }
+            Ok(())
+        })?;
+        Ok(args)
+    }
+}
+
+impl FromJson for QuoteTopUpArgs {
+    fn read(r: &mut Reader<'_>) -> Result<Self, crate::Error> {
+        const FIELDS: &[&str] = &["amount_usd", "plan"];
+        let mut args = QuoteTopUpArgs::default();
+        let seen = r.fields(FIELDS, |r, i| {
+            match i {
+                0 => args.amount_usd = Usd::read(r)?,
+                _ => args.plan = Option::read(r)?,
+            }
+            Ok(())
+        })?;
+        r.require(seen, FIELDS, &[0])?;
+        Ok(args)
+    }
+}
+
+impl FromJson for NoArgs {
+    fn read(r: &mut Reader<'_>) -> Result<Self, crate::Error> {
+        r.fields(&[], |_, _| Ok(()))?;
+        Ok(NoArgs {})
+    }
+}
+
+impl FromJson for GetTaskCostArgs {
+    fn read(r: &mut Reader<'_>) -> Result<Self, crate::Error> {
+        const FIELDS: &[&str] = &["task_id"];
+        let mut args = GetTaskCostArgs::default();
+        let seen = r.fields(FIELDS, |r, _| {
+            args.task_id = String::read(r)?;
+            Ok(())
+        })?;
+        r.require(seen, FIELDS, &[0])?;
+        Ok(args)
+    }
+}
+
+deserialize_with_reader!(
+    PlanId,
+    Mode,
+    TaskSpec,
+    Hints,
+    EstimateArgs,
+    PrecheckArgs,
+    ListPricesArgs,
+    QuoteTopUpArgs,
+    NoArgs,
+    GetTaskCostArgs,
+);

@@ -78,36 +78,12 @@ impl Error {
     }
 
     /// Parses JSON arguments into a contract type, naming the offending path on failure.
-    ///
-    /// The fast path deserializes directly; only a failure pays for path tracking.
-    pub fn parse<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
-        match T::deserialize(&value) {
-            Ok(v) => Ok(v),
-            Err(_) => match serde_path_to_error::deserialize(&value) {
-                Ok(v) => Ok(v),
-                Err(e) => Err(Error::from_path_error(e)),
-            },
-        }
+    pub fn parse<T: crate::json::FromJson>(value: serde_json::Value) -> Result<T, Error> {
+        crate::json::from_value(&value)
     }
 
-    /// Like [`Error::parse`], from JSON text.
-    pub fn parse_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Error> {
-        if let Ok(v) = serde_json::from_str(text) {
-            return Ok(v);
-        }
-        let mut de = serde_json::Deserializer::from_str(text);
-        let value = serde_path_to_error::deserialize(&mut de).map_err(Error::from_path_error)?;
-        de.end().map_err(|e| Error::invalid("", e.to_string()))?;
-        Ok(value)
-    }
-
-    fn from_path_error(e: serde_path_to_error::Error<serde_json::Error>) -> Error {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        if path == "." {
-            Error::invalid("", inner)
-        } else {
-            Error::invalid(path, inner)
-        }
+    /// Like [`Error::parse`], from JSON text (no intermediate `Value`).
+    pub fn parse_str<T: crate::json::FromJson>(text: &str) -> Result<T, Error> {
+        crate::json::from_str(text)
     }
 }

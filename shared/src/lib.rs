@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod contract;
 pub mod error;
 pub mod estimate;
+pub mod json;
 pub mod ledger;
 pub mod money;
 pub mod piapi;

@@ -163,6 +163,13 @@ macro_rules! decimal_newtype {
             }
         }
 
+        impl crate::json::FromJson for $name {
+            fn read(r: &mut crate::json::Reader<'_>) -> Result<Self, crate::Error> {
+                r.decimal().map(Self)
+            }
+        }
+
+        /// Serde's path (the ledger's records) reads the same digits as the core's reader.
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 deserialize_exact(d).map(Self)

@@ -1,14 +1,14 @@
 //! Plans, usage modes, HYA seats and account facts (facts §2, §3): data from the catalog file.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::catalog::{Catalog, Confidence};
 use crate::contract::{Mode, PlanId, PlansResult};
 use crate::money::Usd;
 
 /// A subscription plan.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
     pub id: PlanId,
@@ -22,7 +22,7 @@ pub struct Plan {
 }
 
 /// Per-plan limits; null where PiAPI publishes none.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanLimits {
     /// Midjourney relax tasks a day before each costs twice the price.
@@ -34,7 +34,7 @@ pub struct PlanLimits {
 }
 
 /// How a task is billed (facts §2).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UsageMode {
     pub id: Mode,
@@ -48,7 +48,7 @@ pub struct UsageMode {
 }
 
 /// Whether a seat price is current, historical or unknown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SeatStatus {
     Current,
@@ -57,7 +57,7 @@ pub enum SeatStatus {
 }
 
 /// A host-your-account seat.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HyaSeat {
     pub service: String,
@@ -68,7 +68,7 @@ pub struct HyaSeat {
 }
 
 /// Account-wide facts (facts §3).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountFacts {
     pub points_per_usd: u64,

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::contract::{NextTier, PlanId, QuoteTopUpArgs, SuggestedTopUp, TopUpQuote};
@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::money::{Dec, Usd, usd_to_points};
 
 /// A bonus tier: top-ups strictly above `above_usd` earn `bonus_pct` percent extra.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TopUpTier {
     pub above_usd: Usd,

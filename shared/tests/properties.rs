@@ -177,6 +177,35 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The core's reader and serde_json agree on every JSON document, compact or pretty, and
+    /// the reader keeps a number's digits as written.
+    #[test]
+    fn the_reader_reads_what_serde_json_writes(v in arbitrary_json(), pretty in any::<bool>()) {
+        let text = if pretty {
+            serde_json::to_string_pretty(&v).unwrap()
+        } else {
+            serde_json::to_string(&v).unwrap()
+        };
+        let ours: Value = piapi_billing::json::from_str(&text).unwrap();
+        prop_assert_eq!(ours.to_string(), v.to_string());
+    }
+
+    /// Whatever the text, the reader answers (a value or an error that names a position or a
+    /// field) and agrees with serde_json on whether it is JSON at all.
+    #[test]
+    fn the_reader_refuses_what_serde_json_refuses(text in "[\\[\\]{}\",:0-9a-z.eE+\\-\\\\ \n]{0,40}") {
+        let ours = piapi_billing::json::from_str::<Value>(&text);
+        let theirs = serde_json::from_str::<Value>(&text);
+        prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: ours {:?}", text, ours);
+        if let Err(e) = ours {
+            prop_assert!(e.message.contains("invalid JSON") || e.message.contains("decimal"), "{}", e.message);
+        }
+    }
+}
+
 fn arbitrary_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),

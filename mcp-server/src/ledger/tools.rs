@@ -191,7 +191,7 @@ fn ledger_error(e: LedgerError) -> String {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(args: CoreArgs<T>) -> Result<T, String> {
-    args.parse().map_err(|e| e.message)
+    args.parse_serde().map_err(|e| e.message)
 }
 
 fn account_or_default(account: Option<String>) -> Result<AccountId, String> {

@@ -1,0 +1,614 @@
+//! Reading catalog and overlay files with the core's JSON reader (see `crate::json`).
+//!
+//! Field names and which fields are required mirror the types' serde attributes, which the
+//! JSON Schema of the catalog is generated from; `tests/catalog_data.rs` round-trips the
+//! built-in file through both to keep them in step.
+
+use std::collections::BTreeMap;
+
+use super::{
+    CatalogFile, Confidence, Entry, FreezeRule, OverlayFile, PriceTier, QuantityRule, Status,
+    SumWhen, Unit,
+};
+use crate::error::Error;
+use crate::json::{FromJson, Reader, deserialize_with_reader};
+use crate::plans::{AccountFacts, HyaSeat, Plan, PlanLimits, SeatStatus, UsageMode};
+use crate::topup::TopUpTier;
+
+impl FromJson for Confidence {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        r.variant(&[
+            ("official", Confidence::Official),
+            ("derived", Confidence::Derived),
+            ("proxy", Confidence::Proxy),
+            ("third-party", Confidence::ThirdParty),
+            ("assumed", Confidence::Assumed),
+            ("overlay", Confidence::Overlay),
+        ])
+    }
+}
+
+impl FromJson for Status {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        r.variant(&[
+            ("active", Status::Active),
+            ("discontinued", Status::Discontinued),
+            ("unpriced", Status::Unpriced),
+        ])
+    }
+}
+
+impl FromJson for Unit {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        r.variant(&[
+            ("task", Unit::Task),
+            ("second", Unit::Second),
+            ("image", Unit::Image),
+            ("song", Unit::Song),
+            ("five_seconds", Unit::FiveSeconds),
+            ("kchar", Unit::Kchar),
+            ("megapixel", Unit::Megapixel),
+            ("frame", Unit::Frame),
+        ])
+    }
+}
+
+impl FromJson for SeatStatus {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        r.variant(&[
+            ("current", SeatStatus::Current),
+            ("historical", SeatStatus::Historical),
+            ("unpublished", SeatStatus::Unpublished),
+        ])
+    }
+}
+
+/// The rule kinds, as the `kind` tag names them.
+const QUANTITY_KINDS: &[&str] = &[
+    "one",
+    "input",
+    "text_blocks",
+    "video_seconds",
+    "frames",
+    "megapixels",
+];
+
+impl FromJson for QuantityRule {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let Some(kind) = r.peek_tag("kind")? else {
+            return Err(r.error("missing field `kind`"));
+        };
+        match &*kind {
+            "one" => {
+                r.fields(&["kind"], |r, _| r.skip())?;
+                Ok(QuantityRule::One)
+            }
+            "input" => {
+                const F: &[&str] = &[
+                    "kind", "field", "min", "max", "allowed", "default", "per", "sum_when",
+                ];
+                let (mut field, mut min, mut max) = (None, None, None);
+                let (mut allowed, mut default, mut per, mut sum_when) = (None, None, 1, None);
+                r.fields(F, |r, i| {
+                    match i {
+                        0 => r.skip()?,
+                        1 => field = Some(String::read(r)?),
+                        2 => min = Some(r.whole()?),
+                        3 => max = Some(r.whole()?),
+                        4 => allowed = Option::read(r)?,
+                        5 => default = Option::read(r)?,
+                        6 => per = r.whole()?,
+                        _ => sum_when = Option::read(r)?,
+                    }
+                    Ok(())
+                })?;
+                Ok(QuantityRule::Input {
+                    field: r.need(field, "field")?,
+                    min: r.need(min, "min")?,
+                    max: r.need(max, "max")?,
+                    allowed,
+                    default,
+                    per,
+                    sum_when,
+                })
+            }
+            "text_blocks" => {
+                const F: &[&str] = &["kind", "field", "block", "max_chars"];
+                let (mut field, mut block, mut max_chars) = (None, None, None);
+                r.fields(F, |r, i| {
+                    match i {
+                        0 => r.skip()?,
+                        1 => field = Some(String::read(r)?),
+                        2 => block = Some(r.whole()?),
+                        _ => max_chars = Some(r.whole()?),
+                    }
+                    Ok(())
+                })?;
+                Ok(QuantityRule::TextBlocks {
+                    field: r.need(field, "field")?,
+                    block: r.need(block, "block")?,
+                    max_chars: r.need(max_chars, "max_chars")?,
+                })
+            }
+            "video_seconds" => {
+                const F: &[&str] = &["kind", "block", "min", "max"];
+                let (mut block, mut min, mut max) = (None, None, None);
+                r.fields(F, |r, i| {
+                    match i {
+                        0 => r.skip()?,
+                        1 => block = Some(r.whole()?),
+                        2 => min = Some(r.whole()?),
+                        _ => max = Option::read(r)?,
+                    }
+                    Ok(())
+                })?;
+                Ok(QuantityRule::VideoSeconds {
+                    block: r.need(block, "block")?,
+                    min: r.need(min, "min")?,
+                    max,
+                })
+            }
+            "frames" => {
+                let mut max = None;
+                r.fields(&["kind", "max"], |r, i| {
+                    match i {
+                        0 => r.skip()?,
+                        _ => max = Option::read(r)?,
+                    }
+                    Ok(())
+                })?;
+                Ok(QuantityRule::Frames { max })
+            }
+            "megapixels" => {
+                const F: &[&str] = &["kind", "min", "scale_field", "scale_default"];
+                let (mut min, mut scale_field, mut scale_default) = (None, None, None);
+                r.fields(F, |r, i| {
+                    match i {
+                        0 => r.skip()?,
+                        1 => min = Some(r.whole()?),
+                        2 => scale_field = Option::read(r)?,
+                        _ => scale_default = Option::read(r)?,
+                    }
+                    Ok(())
+                })?;
+                Ok(QuantityRule::Megapixels {
+                    min: r.need(min, "min")?,
+                    scale_field,
+                    scale_default,
+                })
+            }
+            other => {
+                let kinds: Vec<String> = QUANTITY_KINDS.iter().map(|k| format!("`{k}`")).collect();
+                Err(r.error(format!(
+                    "kind: unknown variant `{other}`, expected one of {}",
+                    kinds.join(", ")
+                )))
+            }
+        }
+    }
+}
+
+impl FromJson for SumWhen {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let (mut flag, mut array, mut field) = (None, None, None);
+        r.fields(&["flag", "array", "field"], |r, i| {
+            let v = Some(String::read(r)?);
+            match i {
+                0 => flag = v,
+                1 => array = v,
+                _ => field = v,
+            }
+            Ok(())
+        })?;
+        Ok(SumWhen {
+            flag: r.need(flag, "flag")?,
+            array: r.need(array, "array")?,
+            field: r.need(field, "field")?,
+        })
+    }
+}
+
+impl FromJson for PriceTier {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let (mut max_pixels, mut price_usd) = (None, None);
+        r.fields(&["max_pixels", "price_usd"], |r, i| {
+            match i {
+                0 => max_pixels = Option::read(r)?,
+                _ => price_usd = Some(FromJson::read(r)?),
+            }
+            Ok(())
+        })?;
+        Ok(PriceTier {
+            max_pixels,
+            price_usd: r.need(price_usd, "price_usd")?,
+        })
+    }
+}
+
+impl FromJson for FreezeRule {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let mut flat_usd = None;
+        r.fields(&["flat_usd"], |r, _| {
+            flat_usd = Some(FromJson::read(r)?);
+            Ok(())
+        })?;
+        Ok(FreezeRule {
+            flat_usd: r.need(flat_usd, "flat_usd")?,
+        })
+    }
+}
+
+impl FromJson for Entry {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        const F: &[&str] = &[
+            "id",
+            "model",
+            "task_type",
+            "variant",
+            "select",
+            "when_present",
+            "defaults",
+            "unit",
+            "quantity",
+            "price_usd",
+            "tiers",
+            "hya_seat",
+            "hya_only_inputs",
+            "freeze",
+            "requires_plan",
+            "relax_limit",
+            "status",
+            "confidence",
+            "multi_unit_confidence",
+            "warning",
+            "source",
+            "notes",
+        ];
+        let (mut id, mut model, mut task_type, mut variant) = (None, None, None, None);
+        let (mut unit, mut status, mut confidence, mut source) = (None, None, None, None);
+        let mut select = BTreeMap::new();
+        let mut when_present = Vec::new();
+        let mut defaults = BTreeMap::new();
+        let mut quantity = QuantityRule::One;
+        let mut price_usd = None;
+        let mut tiers = Vec::new();
+        let mut hya_seat = None;
+        let mut hya_only_inputs = Vec::new();
+        let mut freeze = None;
+        let mut requires_plan = None;
+        let mut relax_limit = false;
+        let mut multi_unit_confidence = None;
+        let mut warning = None;
+        let mut notes = String::new();
+        r.fields(F, |r, i| {
+            match i {
+                0 => id = Some(FromJson::read(r)?),
+                1 => model = Some(FromJson::read(r)?),
+                2 => task_type = Some(FromJson::read(r)?),
+                3 => variant = Some(FromJson::read(r)?),
+                4 => select = FromJson::read(r)?,
+                5 => when_present = FromJson::read(r)?,
+                6 => defaults = FromJson::read(r)?,
+                7 => unit = Some(Unit::read(r)?),
+                8 => quantity = QuantityRule::read(r)?,
+                9 => price_usd = Option::read(r)?,
+                10 => tiers = FromJson::read(r)?,
+                11 => hya_seat = Option::read(r)?,
+                12 => hya_only_inputs = FromJson::read(r)?,
+                13 => freeze = Option::read(r)?,
+                14 => requires_plan = Option::read(r)?,
+                15 => relax_limit = r.bool()?,
+                16 => status = Some(Status::read(r)?),
+                17 => confidence = Some(Confidence::read(r)?),
+                18 => multi_unit_confidence = Option::read(r)?,
+                19 => warning = Option::read(r)?,
+                20 => source = Some(FromJson::read(r)?),
+                _ => notes = String::read(r)?,
+            }
+            Ok(())
+        })?;
+        Ok(Entry {
+            id: r.need(id, "id")?,
+            model: r.need(model, "model")?,
+            task_type: r.need(task_type, "task_type")?,
+            variant: r.need(variant, "variant")?,
+            select,
+            when_present,
+            defaults,
+            unit: r.need(unit, "unit")?,
+            quantity,
+            price_usd,
+            tiers,
+            hya_seat,
+            hya_only_inputs,
+            freeze,
+            requires_plan,
+            relax_limit,
+            status: r.need(status, "status")?,
+            confidence: r.need(confidence, "confidence")?,
+            multi_unit_confidence,
+            warning,
+            source: r.need(source, "source")?,
+            notes,
+            default_labels: BTreeMap::new(),
+        })
+    }
+}
+
+impl FromJson for CatalogFile {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        const F: &[&str] = &[
+            "version",
+            "description",
+            "entries",
+            "plans",
+            "usage_modes",
+            "hya_seats",
+            "top_up_tiers",
+            "account_facts",
+        ];
+        let (mut version, mut description, mut entries, mut plans) = (None, None, None, None);
+        let (mut usage_modes, mut hya_seats, mut top_up_tiers, mut account_facts) =
+            (None, None, None, None);
+        r.fields(F, |r, i| {
+            match i {
+                0 => version = Some(String::read(r)?),
+                1 => description = Option::read(r)?,
+                2 => entries = Some(FromJson::read(r)?),
+                3 => plans = Some(FromJson::read(r)?),
+                4 => usage_modes = Some(FromJson::read(r)?),
+                5 => hya_seats = Some(FromJson::read(r)?),
+                6 => top_up_tiers = Some(FromJson::read(r)?),
+                _ => account_facts = Some(FromJson::read(r)?),
+            }
+            Ok(())
+        })?;
+        Ok(CatalogFile {
+            version: r.need(version, "version")?,
+            description,
+            entries: r.need(entries, "entries")?,
+            plans: r.need(plans, "plans")?,
+            usage_modes: r.need(usage_modes, "usage_modes")?,
+            hya_seats: r.need(hya_seats, "hya_seats")?,
+            top_up_tiers: r.need(top_up_tiers, "top_up_tiers")?,
+            account_facts: r.need(account_facts, "account_facts")?,
+        })
+    }
+}
+
+impl FromJson for OverlayFile {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let (mut name, mut source, mut entries) = (None, None, None);
+        r.fields(&["name", "source", "entries"], |r, i| {
+            match i {
+                0 => name = Some(String::read(r)?),
+                1 => source = Option::read(r)?,
+                _ => entries = Some(FromJson::read(r)?),
+            }
+            Ok(())
+        })?;
+        Ok(OverlayFile {
+            name: r.need(name, "name")?,
+            source,
+            entries: r.need(entries, "entries")?,
+        })
+    }
+}
+
+impl FromJson for Plan {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        const F: &[&str] = &[
+            "id",
+            "name",
+            "monthly_usd",
+            "features",
+            "limits",
+            "confidence",
+            "source",
+        ];
+        let (mut id, mut name, mut monthly_usd, mut features) = (None, None, None, None);
+        let (mut limits, mut confidence, mut source) = (None, None, None);
+        r.fields(F, |r, i| {
+            match i {
+                0 => id = Some(FromJson::read(r)?),
+                1 => name = Some(String::read(r)?),
+                2 => monthly_usd = Option::read(r)?,
+                3 => features = Some(FromJson::read(r)?),
+                4 => limits = Some(PlanLimits::read(r)?),
+                5 => confidence = Some(Confidence::read(r)?),
+                _ => source = Some(String::read(r)?),
+            }
+            Ok(())
+        })?;
+        Ok(Plan {
+            id: r.need(id, "id")?,
+            name: r.need(name, "name")?,
+            monthly_usd,
+            features: r.need(features, "features")?,
+            limits: r.need(limits, "limits")?,
+            confidence: r.need(confidence, "confidence")?,
+            source: r.need(source, "source")?,
+        })
+    }
+}
+
+impl FromJson for PlanLimits {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        const F: &[&str] = &[
+            "midjourney_relax_per_day",
+            "incorrect_tasks_per_day",
+            "single_top_up_max_usd",
+        ];
+        let (mut relax, mut incorrect, mut top_up_max) = (None, None, None);
+        r.fields(F, |r, i| {
+            match i {
+                0 => relax = Option::read(r)?,
+                1 => incorrect = Option::read(r)?,
+                _ => top_up_max = Some(FromJson::read(r)?),
+            }
+            Ok(())
+        })?;
+        Ok(PlanLimits {
+            midjourney_relax_per_day: relax,
+            incorrect_tasks_per_day: incorrect,
+            single_top_up_max_usd: r.need(top_up_max, "single_top_up_max_usd")?,
+        })
+    }
+}
+
+impl FromJson for UsageMode {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        const F: &[&str] = &[
+            "id",
+            "name",
+            "service_mode",
+            "who_runs_the_job",
+            "per_task_charge",
+            "needs",
+            "source",
+        ];
+        let mut id = None;
+        let mut text: [Option<String>; 6] = Default::default();
+        r.fields(F, |r, i| {
+            if i == 0 {
+                id = Some(FromJson::read(r)?);
+            } else {
+                text[i - 1] = Some(String::read(r)?);
+            }
+            Ok(())
+        })?;
+        let [
+            name,
+            service_mode,
+            who_runs_the_job,
+            per_task_charge,
+            needs,
+            source,
+        ] = text;
+        Ok(UsageMode {
+            id: r.need(id, "id")?,
+            name: r.need(name, "name")?,
+            service_mode: r.need(service_mode, "service_mode")?,
+            who_runs_the_job: r.need(who_runs_the_job, "who_runs_the_job")?,
+            per_task_charge: r.need(per_task_charge, "per_task_charge")?,
+            needs: r.need(needs, "needs")?,
+            source: r.need(source, "source")?,
+        })
+    }
+}
+
+impl FromJson for HyaSeat {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        const F: &[&str] = &["service", "monthly_usd", "status", "confidence", "source"];
+        let (mut service, mut monthly_usd, mut status) = (None, None, None);
+        let (mut confidence, mut source) = (None, None);
+        r.fields(F, |r, i| {
+            match i {
+                0 => service = Some(String::read(r)?),
+                1 => monthly_usd = Option::read(r)?,
+                2 => status = Some(SeatStatus::read(r)?),
+                3 => confidence = Some(Confidence::read(r)?),
+                _ => source = Some(String::read(r)?),
+            }
+            Ok(())
+        })?;
+        Ok(HyaSeat {
+            service: r.need(service, "service")?,
+            monthly_usd,
+            status: r.need(status, "status")?,
+            confidence: r.need(confidence, "confidence")?,
+            source: r.need(source, "source")?,
+        })
+    }
+}
+
+impl FromJson for AccountFacts {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        const F: &[&str] = &[
+            "points_per_usd",
+            "new_account_free_credits_usd",
+            "credit_pack_validity_months",
+            "self_serve_top_up_max_usd",
+            "enterprise_top_up_max_usd",
+            "auto_recharge_below_usd",
+            "auto_recharge_amount_usd",
+            "refunds",
+            "payg_only_services",
+            "notes",
+            "source",
+        ];
+        let (mut points_per_usd, mut validity_months, mut refunds) = (None, None, None);
+        // The five money fields, in the order of `F` (indices 1 and 3..=6).
+        let mut usd = [None; 5];
+        let (mut payg_only_services, mut notes, mut source) = (None, None, None);
+        r.fields(F, |r, i| {
+            match i {
+                0 => points_per_usd = Some(r.whole()?),
+                2 => validity_months = Some(r.whole()?),
+                1 | 3..=6 => usd[if i == 1 { 0 } else { i - 2 }] = Some(FromJson::read(r)?),
+                7 => refunds = Some(r.bool()?),
+                8 => payg_only_services = Some(FromJson::read(r)?),
+                9 => notes = Some(FromJson::read(r)?),
+                _ => source = Some(String::read(r)?),
+            }
+            Ok(())
+        })?;
+        let [
+            free_credits,
+            self_serve_max,
+            enterprise_max,
+            recharge_below,
+            recharge_amount,
+        ] = usd;
+        Ok(AccountFacts {
+            points_per_usd: r.need(points_per_usd, F[0])?,
+            new_account_free_credits_usd: r.need(free_credits, F[1])?,
+            credit_pack_validity_months: r.need(validity_months, F[2])?,
+            self_serve_top_up_max_usd: r.need(self_serve_max, F[3])?,
+            enterprise_top_up_max_usd: r.need(enterprise_max, F[4])?,
+            auto_recharge_below_usd: r.need(recharge_below, F[5])?,
+            auto_recharge_amount_usd: r.need(recharge_amount, F[6])?,
+            refunds: r.need(refunds, F[7])?,
+            payg_only_services: r.need(payg_only_services, F[8])?,
+            notes: r.need(notes, F[9])?,
+            source: r.need(source, F[10])?,
+        })
+    }
+}
+
+impl FromJson for TopUpTier {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let (mut above_usd, mut bonus_pct) = (None, None);
+        r.fields(&["above_usd", "bonus_pct"], |r, i| {
+            match i {
+                0 => above_usd = Some(FromJson::read(r)?),
+                _ => bonus_pct = Some(FromJson::read(r)?),
+            }
+            Ok(())
+        })?;
+        Ok(TopUpTier {
+            above_usd: r.need(above_usd, "above_usd")?,
+            bonus_pct: r.need(bonus_pct, "bonus_pct")?,
+        })
+    }
+}
+
+deserialize_with_reader!(
+    Confidence,
+    Status,
+    Unit,
+    SeatStatus,
+    QuantityRule,
+    SumWhen,
+    PriceTier,
+    FreezeRule,
+    Entry,
+    CatalogFile,
+    OverlayFile,
+    Plan,
+    PlanLimits,
+    UsageMode,
+    HyaSeat,
+    AccountFacts,
+    TopUpTier,
+);

@@ -1,0 +1,826 @@
+//! The core's JSON reader: a pull parser from text straight into the contract and catalog
+//! types, with messages that name the JSON path of the offending field.
+//!
+//! Why not serde's derived `Deserialize`: the derive instantiates a visitor per type *per
+//! deserializer* (text, `Value`, the path-tracking wrapper, serde's buffered `Content` for the
+//! tagged enum), which made up more than half of the WebAssembly module, and it could only name
+//! the failing path on a second, slower pass. Here every type has one hand-written reader over
+//! one parser, so the module carries the reading code once, a call parses once, and the path is
+//! always known. Money and whole numbers are taken from their digits and never pass through a
+//! float. The serde `Deserialize` impls of these types (used by rmcp and by tests) delegate to
+//! this reader, so every front end refuses the same input with the same message.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde_json::{Map, Number, Value};
+
+use crate::error::Error;
+use crate::money::{format_plain, parse_decimal, whole};
+
+/// A type the reader can build from JSON.
+pub trait FromJson: Sized {
+    /// Reads one JSON value at the reader's position.
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error>;
+}
+
+/// Parses JSON text into `T`; the whole text must be one value.
+pub fn from_str<T: FromJson>(text: &str) -> Result<T, Error> {
+    let mut r = Reader::new(text);
+    let value = T::read(&mut r)?;
+    r.finish()?;
+    Ok(value)
+}
+
+/// Parses an already-decoded JSON value into `T` (front ends that receive a `Value`, such as
+/// the MCP server, whose transport decoded the message).
+pub fn from_value<T: FromJson>(value: &Value) -> Result<T, Error> {
+    from_str(&value.to_string())
+}
+
+/// One step of the path to the value being read.
+#[derive(Clone, Debug)]
+enum Step<'a> {
+    Key(Cow<'a, str>),
+    Index(usize),
+}
+
+/// A pull parser over JSON text that knows where it is.
+pub struct Reader<'a> {
+    text: &'a str,
+    pos: usize,
+    path: Vec<Step<'a>>,
+}
+
+/// Nesting deeper than this is refused: the reader recurses, and no contract value nests deep.
+const MAX_DEPTH: usize = 128;
+
+impl<'a> Reader<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Reader {
+            text,
+            pos: 0,
+            path: Vec::new(),
+        }
+    }
+
+    /// Checks that nothing but whitespace follows the value.
+    pub fn finish(&mut self) -> Result<(), Error> {
+        self.path.clear();
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(self.syntax("trailing characters after the JSON value")),
+        }
+    }
+
+    // ---- errors ---------------------------------------------------------------------------
+
+    /// The JSON path of the value being read (`tasks[2].count`), empty at the top.
+    pub fn path(&self) -> String {
+        let mut out = String::new();
+        for step in &self.path {
+            match step {
+                Step::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                Step::Index(i) => {
+                    out.push('[');
+                    out.push_str(&i.to_string());
+                    out.push(']');
+                }
+            }
+        }
+        out
+    }
+
+    /// An error about the value being read.
+    pub fn error(&self, message: impl Into<String>) -> Error {
+        Error::invalid(self.path(), message)
+    }
+
+    fn syntax(&self, what: &str) -> Error {
+        let before = &self.text[..self.pos.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        self.error(format!(
+            "invalid JSON: {what} at line {line} column {column}"
+        ))
+    }
+
+    /// "invalid type: string \"x\", expected …", naming what was found without consuming it.
+    fn invalid_type(&mut self, expected: &str) -> Error {
+        let found = match self.peek() {
+            Some(b'"') => {
+                let mark = self.pos;
+                let found = match self.string() {
+                    Ok(s) => format!("string {}", Value::from(s.as_ref())),
+                    Err(_) => "a malformed string".to_string(),
+                };
+                self.pos = mark;
+                found
+            }
+            Some(b'{') => "map".to_string(),
+            Some(b'[') => "sequence".to_string(),
+            Some(b't' | b'f') => "boolean".to_string(),
+            Some(b'n') => "null".to_string(),
+            Some(b'-' | b'0'..=b'9') => {
+                let mark = self.pos;
+                let found = match self.number_text() {
+                    Ok(n) => format!("number {n}"),
+                    Err(_) => "a malformed number".to_string(),
+                };
+                self.pos = mark;
+                found
+            }
+            _ => return self.syntax("expected a value"),
+        };
+        self.error(format!("invalid type: {found}, expected {expected}"))
+    }
+
+    /// "unknown field `x`, expected one of `a`, `b`" for the field just entered.
+    pub fn unknown_field(&self, key: &str, expected: &[&str]) -> Error {
+        if expected.is_empty() {
+            return self.error(format!("unknown field `{key}`, there are no fields"));
+        }
+        self.error(format!(
+            "unknown field `{key}`, expected {}",
+            one_of(expected)
+        ))
+    }
+
+    // ---- lexing ---------------------------------------------------------------------------
+
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    /// The next significant byte, after whitespace, without consuming it.
+    fn peek(&mut self) -> Option<u8> {
+        let bytes = self.bytes();
+        while let Some(&b) = bytes.get(self.pos) {
+            if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                self.pos += 1;
+            } else {
+                return Some(b);
+            }
+        }
+        None
+    }
+
+    fn expect_byte(&mut self, byte: u8, what: &str) -> Result<(), Error> {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.syntax(what))
+        }
+    }
+
+    fn literal(&mut self, word: &str) -> Result<(), Error> {
+        if self.text[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(self.syntax("expected a value"))
+        }
+    }
+
+    /// Consumes `null` when it is next.
+    pub fn null(&mut self) -> Result<bool, Error> {
+        if self.peek() == Some(b'n') {
+            self.literal("null")?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    /// The text of a JSON number, validated against the JSON grammar.
+    fn number_text(&mut self) -> Result<&'a str, Error> {
+        self.peek();
+        let bytes = self.bytes();
+        let start = self.pos;
+        let mut i = start;
+        let digits = |i: &mut usize| {
+            let from = *i;
+            while bytes.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i - from
+        };
+        if bytes.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        let int_start = i;
+        let n = digits(&mut i);
+        if n == 0 || (n > 1 && bytes[int_start] == b'0') {
+            self.pos = i;
+            return Err(self.syntax("invalid number"));
+        }
+        if bytes.get(i) == Some(&b'.') {
+            i += 1;
+            if digits(&mut i) == 0 {
+                self.pos = i;
+                return Err(self.syntax("invalid number"));
+            }
+        }
+        if matches!(bytes.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(bytes.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if digits(&mut i) == 0 {
+                self.pos = i;
+                return Err(self.syntax("invalid number"));
+            }
+        }
+        self.pos = i;
+        Ok(&self.text[start..i])
+    }
+
+    /// A JSON string, borrowed from the text when it has no escapes.
+    pub fn string(&mut self) -> Result<Cow<'a, str>, Error> {
+        if self.peek() != Some(b'"') {
+            return Err(self.invalid_type("a string"));
+        }
+        self.pos += 1;
+        let bytes = self.bytes();
+        let start = self.pos;
+        let mut i = plain_run_end(bytes, start);
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'"' => {
+                    self.pos = i + 1;
+                    return Ok(Cow::Borrowed(&self.text[start..i]));
+                }
+                b'\\' => break,
+                0..=0x1f => {
+                    self.pos = i;
+                    return Err(self.syntax("control character in a string"));
+                }
+                _ => i += 1,
+            }
+        }
+        let mut out = String::with_capacity(i - start + 16);
+        out.push_str(&self.text[start..i]);
+        loop {
+            let Some(&b) = bytes.get(i) else {
+                self.pos = i;
+                return Err(self.syntax("unterminated string"));
+            };
+            match b {
+                b'"' => {
+                    self.pos = i + 1;
+                    return Ok(Cow::Owned(out));
+                }
+                b'\\' => {
+                    self.pos = i;
+                    let escaped = *bytes
+                        .get(i + 1)
+                        .ok_or_else(|| self.syntax("unterminated string"))?;
+                    i += 2;
+                    match escaped {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4(i)?;
+                            i += 4;
+                            let c = if (0xD800..0xDC00).contains(&hi) {
+                                if bytes.get(i) != Some(&b'\\') || bytes.get(i + 1) != Some(&b'u') {
+                                    self.pos = i;
+                                    return Err(self.syntax("unpaired surrogate in a string"));
+                                }
+                                let lo = self.hex4(i + 2)?;
+                                i += 6;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    self.pos = i;
+                                    return Err(self.syntax("unpaired surrogate in a string"));
+                                }
+                                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                            } else {
+                                char::from_u32(hi)
+                            };
+                            match c {
+                                Some(c) => out.push(c),
+                                None => {
+                                    self.pos = i;
+                                    return Err(self.syntax("unpaired surrogate in a string"));
+                                }
+                            }
+                        }
+                        _ => return Err(self.syntax("invalid escape in a string")),
+                    }
+                }
+                0..=0x1f => {
+                    self.pos = i;
+                    return Err(self.syntax("control character in a string"));
+                }
+                _ => {
+                    // Copy the run up to the next quote or escape in one go (UTF-8 intact).
+                    let run = plain_run_end(bytes, i);
+                    out.push_str(&self.text[i..run]);
+                    i = run;
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self, at: usize) -> Result<u32, Error> {
+        let digits = self.text.get(at..at + 4);
+        match digits.and_then(|d| u32::from_str_radix(d, 16).ok()) {
+            Some(v) if digits.is_some_and(|d| d.bytes().all(|b| b.is_ascii_hexdigit())) => Ok(v),
+            _ => {
+                self.pos = at;
+                Err(self.syntax("invalid \\u escape in a string"))
+            }
+        }
+    }
+
+    // ---- values -----------------------------------------------------------------------------
+
+    pub fn bool(&mut self) -> Result<bool, Error> {
+        match self.peek() {
+            Some(b't') => self.literal("true").map(|_| true),
+            Some(b'f') => self.literal("false").map(|_| false),
+            _ => Err(self.invalid_type("a boolean")),
+        }
+    }
+
+    /// An exact decimal: a JSON number read from its digits, or a decimal string.
+    pub fn decimal(&mut self) -> Result<Decimal, Error> {
+        match self.peek() {
+            Some(b'"') => {
+                let text = self.string()?;
+                parse_decimal(&text).map_err(|m| self.error(m))
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let text = self.number_text()?;
+                parse_decimal(text).map_err(|m| self.error(m))
+            }
+            _ => {
+                Err(self.invalid_type("a decimal number as a string (\"12.50\") or a JSON number"))
+            }
+        }
+    }
+
+    /// A whole, non-negative number (a JSON integer, or its text).
+    pub fn whole(&mut self) -> Result<u64, Error> {
+        let v = self.decimal()?;
+        whole(v).ok_or_else(|| {
+            self.error(format!(
+                "must be a whole number of at least 0, got {}",
+                format_plain(v)
+            ))
+        })
+    }
+
+    /// One of the named variants, given by its JSON name.
+    pub fn variant<T: Copy>(&mut self, variants: &[(&str, T)]) -> Result<T, Error> {
+        if self.peek() != Some(b'"') {
+            let names: Vec<&str> = variants.iter().map(|(n, _)| *n).collect();
+            return Err(self.invalid_type(&one_of(&names)));
+        }
+        let name = self.string()?;
+        match variants.iter().find(|(n, _)| *n == name) {
+            Some((_, v)) => Ok(*v),
+            None => {
+                let names: Vec<&str> = variants.iter().map(|(n, _)| *n).collect();
+                Err(self.error(format!(
+                    "unknown variant `{name}`, expected {}",
+                    one_of(&names)
+                )))
+            }
+        }
+    }
+
+    /// Any JSON value, kept as a `serde_json::Value` (PiAPI's open `input` object). Numbers
+    /// keep their digits (serde_json's `arbitrary_precision`).
+    pub fn value(&mut self) -> Result<Value, Error> {
+        self.value_at(0)
+    }
+
+    fn value_at(&mut self, depth: usize) -> Result<Value, Error> {
+        if depth > MAX_DEPTH {
+            return Err(self.syntax("nesting too deep"));
+        }
+        Ok(match self.peek() {
+            Some(b'"') => Value::String(self.string()?.into_owned()),
+            Some(b'{') => Value::Object(self.map_at(depth + 1)?),
+            Some(b'[') => {
+                let mut items = Vec::new();
+                self.array(|r, _| {
+                    items.push(r.value_at(depth + 1)?);
+                    Ok(())
+                })?;
+                Value::Array(items)
+            }
+            Some(b't' | b'f') => Value::Bool(self.bool()?),
+            Some(b'n') => {
+                self.literal("null")?;
+                Value::Null
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let text = self.number_text()?;
+                Value::Number(Number::from_str(text).map_err(|_| self.syntax("invalid number"))?)
+            }
+            _ => return Err(self.syntax("expected a value")),
+        })
+    }
+
+    /// A JSON object of any values; a repeated key keeps its last value.
+    pub fn map(&mut self) -> Result<Map<String, Value>, Error> {
+        self.map_at(0)
+    }
+
+    fn map_at(&mut self, depth: usize) -> Result<Map<String, Value>, Error> {
+        if self.peek() != Some(b'{') {
+            return Err(self.invalid_type("a map"));
+        }
+        let mut map = Map::new();
+        self.object(|r, key| {
+            let v = r.value_at(depth)?;
+            map.insert(key.to_string(), v);
+            Ok(())
+        })?;
+        Ok(map)
+    }
+
+    /// Skips one value of any shape.
+    pub fn skip(&mut self) -> Result<(), Error> {
+        self.value().map(drop)
+    }
+
+    /// Walks a JSON object: `each` is called with every key, the reader at its value, and must
+    /// consume that value. The key is on the path while `each` runs.
+    pub fn object(
+        &mut self,
+        mut each: impl FnMut(&mut Self, &str) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        if self.peek() != Some(b'{') {
+            return Err(self.invalid_type("a map"));
+        }
+        self.pos += 1;
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            if self.peek() != Some(b'"') {
+                return Err(self.syntax("expected a string key"));
+            }
+            let key = self.string()?;
+            self.expect_byte(b':', "expected `:` after a key")?;
+            self.path.push(Step::Key(key));
+            let Some(Step::Key(key)) = self.path.last() else {
+                unreachable!("a key was just pushed")
+            };
+            let key = key.clone();
+            each(self, &key)?;
+            self.path.pop();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.syntax("expected `,` or `}` in an object")),
+            }
+        }
+    }
+
+    /// Walks a JSON object whose keys are `fields`: `each` gets the field's position in
+    /// `fields`. Unknown and repeated fields are refused; the returned mask says which fields
+    /// were present (bit *i* for `fields[i]`).
+    pub fn fields(
+        &mut self,
+        fields: &[&str],
+        mut each: impl FnMut(&mut Self, usize) -> Result<(), Error>,
+    ) -> Result<u64, Error> {
+        debug_assert!(fields.len() <= 64);
+        let mut seen = 0u64;
+        self.object(|r, key| {
+            let Some(i) = fields.iter().position(|f| *f == key) else {
+                return Err(r.unknown_field(key, fields));
+            };
+            if seen & (1 << i) != 0 {
+                return Err(r.error(format!("duplicate field `{key}`")));
+            }
+            seen |= 1 << i;
+            each(r, i)
+        })?;
+        Ok(seen)
+    }
+
+    /// Refuses an object that lacked one of the `required` fields (indices into `fields`).
+    pub fn require(&self, seen: u64, fields: &[&str], required: &[usize]) -> Result<(), Error> {
+        match required.iter().find(|&&i| seen & (1 << i) == 0) {
+            Some(&i) => Err(self.error(format!("missing field `{}`", fields[i]))),
+            None => Ok(()),
+        }
+    }
+
+    /// The value of a required field, or "missing field `name`" for the object just read.
+    pub fn need<T>(&self, value: Option<T>, field: &str) -> Result<T, Error> {
+        value.ok_or_else(|| self.error(format!("missing field `{field}`")))
+    }
+
+    /// Walks a JSON array; the index is on the path while `each` reads the item.
+    pub fn array(
+        &mut self,
+        mut each: impl FnMut(&mut Self, usize) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        if self.peek() != Some(b'[') {
+            return Err(self.invalid_type("a sequence"));
+        }
+        self.pos += 1;
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        let mut i = 0;
+        loop {
+            self.path.push(Step::Index(i));
+            each(self, i)?;
+            self.path.pop();
+            i += 1;
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.syntax("expected `,` or `]` in an array")),
+            }
+        }
+    }
+
+    /// The string value of `tag` in the object ahead, without consuming the object (serde's
+    /// "internally tagged" enums put the tag anywhere among the fields).
+    pub fn peek_tag(&mut self, tag: &str) -> Result<Option<Cow<'a, str>>, Error> {
+        let mark = self.pos;
+        let depth = self.path.len();
+        let mut found = None;
+        let walked = self.object(|r, key| {
+            if key == tag && r.peek() == Some(b'"') {
+                found = Some(r.string()?);
+                Ok(())
+            } else {
+                r.skip()
+            }
+        });
+        self.pos = mark;
+        self.path.truncate(depth);
+        walked.map(|()| found)
+    }
+}
+
+/// The end of the run of string bytes from `from` that need no attention: not a quote, a
+/// backslash or a control character. Scans eight bytes at a time, because catalog notes and
+/// prompts are long and this loop is most of what reading them costs.
+fn plain_run_end(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_byte = |word: u64, b: u8| {
+        let x = word ^ (ONES * u64::from(b));
+        x.wrapping_sub(ONES) & !x & HIGHS
+    };
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        // Bytes below 0x20 have their top three bits clear; `has_byte`-style test on them.
+        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        if has_byte(word, b'"') | has_byte(word, b'\\') | control != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// "one of `a`, `b`, `c`" as serde words it.
+fn one_of(names: &[&str]) -> String {
+    match names {
+        [] => "nothing".to_string(),
+        [one] => format!("`{one}`"),
+        [a, b] => format!("`{a}` or `{b}`"),
+        many => {
+            let listed: Vec<String> = many.iter().map(|n| format!("`{n}`")).collect();
+            format!("one of {}", listed.join(", "))
+        }
+    }
+}
+
+// ---- impls for the building blocks ----------------------------------------------------------
+
+impl FromJson for String {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        r.string().map(Cow::into_owned)
+    }
+}
+
+impl FromJson for Arc<str> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        r.string().map(|s| Arc::from(s.as_ref()))
+    }
+}
+
+impl FromJson for bool {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        r.bool()
+    }
+}
+
+impl FromJson for u64 {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        r.whole()
+    }
+}
+
+impl FromJson for Value {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        r.value()
+    }
+}
+
+impl FromJson for Map<String, Value> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        r.map()
+    }
+}
+
+impl FromJson for BTreeMap<String, Value> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let mut map = BTreeMap::new();
+        r.object(|r, key| {
+            let v = r.value()?;
+            map.insert(key.to_string(), v);
+            Ok(())
+        })?;
+        Ok(map)
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let mut items = Vec::new();
+        r.array(|r, _| {
+            items.push(T::read(r)?);
+            Ok(())
+        })?;
+        Ok(items)
+    }
+}
+
+/// `null` reads as `None`; an absent field is the caller's business.
+impl<T: FromJson> FromJson for Option<T> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        if r.null()? {
+            Ok(None)
+        } else {
+            T::read(r).map(Some)
+        }
+    }
+}
+
+/// Implements serde's `Deserialize` for types read by [`FromJson`], so that rmcp and tests
+/// that go through serde get exactly the reader's behaviour and messages.
+macro_rules! deserialize_with_reader {
+    ($($ty:ty),* $(,)?) => {$(
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                $crate::json::from_value(&value)
+                    .map_err(|e| <D::Error as serde::de::Error>::custom(e.message))
+            }
+        }
+    )*};
+}
+pub(crate) use deserialize_with_reader;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    struct Pair {
+        name: String,
+        n: u64,
+    }
+
+    impl FromJson for Pair {
+        fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+            const FIELDS: &[&str] = &["name", "n"];
+            let (mut name, mut n) = (String::new(), 0);
+            let seen = r.fields(FIELDS, |r, i| {
+                match i {
+                    0 => name = r.string()?.into_owned(),
+                    _ => n = r.whole()?,
+                }
+                Ok(())
+            })?;
+            r.require(seen, FIELDS, &[0])?;
+            Ok(Pair { name, n })
+        }
+    }
+
+    fn err<T: FromJson + std::fmt::Debug>(text: &str) -> String {
+        from_str::<T>(text).unwrap_err().message
+    }
+
+    #[test]
+    fn reads_nested_values_with_escapes_and_exact_numbers() {
+        let v: Value =
+            from_str(r#" {"a": [1, -2.50, 1e3, true, null], "s": "q\"\\\/\n\u00e9\ud83d\ude00"} "#)
+                .unwrap();
+        assert_eq!(v["s"], "q\"\\/\né😀");
+        assert_eq!(v["a"][1].to_string(), "-2.50");
+        assert_eq!(v, serde_json::from_str::<Value>(&v.to_string()).unwrap());
+    }
+
+    #[test]
+    fn paths_name_the_failing_field() {
+        assert_eq!(
+            err::<Vec<Pair>>(r#"[{"name": "a"}, {"name": "b", "n": "x"}]"#),
+            "[1].n: \"x\" is not a decimal number (at most 28 significant digits)"
+        );
+        assert_eq!(
+            err::<Vec<Pair>>(r#"[{"nme": "a"}]"#),
+            "[0].nme: unknown field `nme`, expected `name` or `n`"
+        );
+        assert_eq!(err::<Pair>(r#"{"n": 1}"#), "missing field `name`");
+        assert_eq!(
+            err::<Pair>(r#"{"name": "a", "name": "b"}"#),
+            "name: duplicate field `name`"
+        );
+        assert_eq!(
+            err::<Pair>(r#"{"name": 7}"#),
+            "name: invalid type: number 7, expected a string"
+        );
+        assert_eq!(
+            err::<Pair>(r#"{"name": "a", "n": 2.5}"#),
+            "n: must be a whole number of at least 0, got 2.5"
+        );
+    }
+
+    #[test]
+    fn malformed_text_is_refused_with_its_position() {
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\" 1}",
+            "01",
+            "1.",
+            "-",
+            "1e",
+            "\"\\x\"",
+            "\"\u{1}\"",
+            "tru",
+            "{\"a\":1}}",
+            "\"\\ud800\"",
+            "[1 2]",
+            "nul",
+        ] {
+            let e = from_str::<Value>(bad).expect_err(bad);
+            assert!(e.message.contains("invalid JSON"), "{bad:?}: {}", e.message);
+        }
+        assert_eq!(
+            err::<Value>("{\n  \"a\": ?}"),
+            "a: invalid JSON: expected a value at line 2 column 8"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let deep = "[".repeat(100_000);
+        assert!(err::<Value>(&deep).contains("nesting too deep"));
+    }
+
+    #[test]
+    fn tags_are_found_wherever_they_stand() {
+        let mut r = Reader::new(r#"{"a": {"kind": "x"}, "kind": "input", "b": [1]}"#);
+        assert_eq!(r.peek_tag("kind").unwrap().as_deref(), Some("input"));
+        let v = r.value().unwrap();
+        assert_eq!(v["b"][0], 1);
+    }
+}
