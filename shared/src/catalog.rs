@@ -213,10 +213,12 @@ pub struct Entry {
 
 impl Entry {
     /// The `field=value` label of a default this entry applied.
-    pub fn default_label(&self, field: &str, value: &Value) -> Arc<str> {
+    /// `value` is only built when the label was not made at load (a select default that is
+    /// not among `defaults`), so the common case allocates nothing.
+    pub fn default_label(&self, field: &str, value: impl FnOnce() -> Value) -> Arc<str> {
         match self.default_labels.get(field) {
             Some(label) => label.clone(),
-            None => label(field, value),
+            None => label(field, &value()),
         }
     }
 

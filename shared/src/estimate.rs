@@ -323,16 +323,20 @@ fn scalar_eq(want: &Value, got: &Value) -> bool {
     match (want, got) {
         (Value::String(a), Value::String(b)) => a == b,
         (Value::Bool(a), Value::Bool(b)) => a == b,
-        (Value::Number(a), Value::Number(b)) => num_eq(&a.to_string(), &b.to_string()),
+        (Value::Number(a), Value::Number(b)) => num_eq(a.as_str(), b.as_str()),
         // Workflow tools often carry numbers as text: "10" selects duration 10.
-        (Value::Number(a), Value::String(b)) => num_eq(&a.to_string(), b),
+        (Value::Number(a), Value::String(b)) => num_eq(a.as_str(), b),
         // A version sent as a JSON number (3.0) selects the string "3.0" by its digits.
-        (Value::String(a), Value::Number(b)) => *a == b.to_string(),
+        (Value::String(a), Value::Number(b)) => a == b.as_str(),
         _ => false,
     }
 }
 
+/// Numbers compare by value ("10" = "10.0"); the same digits need no parsing.
 fn num_eq(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
     match (
         crate::money::parse_decimal(a),
         crate::money::parse_decimal(b),
@@ -383,7 +387,7 @@ fn select_entry<'c>(
             match effective(entry, input, field) {
                 Some((got, from_default)) if value_matches(want, got) => {
                     if from_default {
-                        defaults_used.push(entry.default_label(field, got));
+                        defaults_used.push(entry.default_label(field, || got.clone()));
                     }
                 }
                 _ => {
@@ -530,12 +534,12 @@ fn whole_number(v: &Value) -> Option<u64> {
     let text = match v {
         Value::Number(n) => match n.as_u64() {
             Some(u) => return Some(u),
-            None => n.to_string(),
+            None => n.as_str(),
         },
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.as_str(),
         _ => return None,
     };
-    crate::money::parse_decimal(&text)
+    crate::money::parse_decimal(text)
         .ok()
         .and_then(crate::money::whole)
 }
@@ -561,7 +565,8 @@ fn quantity(
             per,
             sum_when,
         } => {
-            let range = match allowed {
+            // Only messages need the range; most lines never build it.
+            let range = || match allowed {
                 Some(a) => a.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
                 None => format!("{min} to {max}"),
             };
@@ -594,36 +599,43 @@ fn quantity(
                 }
                 if total < *min || total > *max {
                     return invalid(format!(
-                        "the sum of input.{}[].{} must be {range}, got {total}",
-                        s.array, s.field
+                        "the sum of input.{}[].{} must be {}, got {total}",
+                        s.array,
+                        s.field,
+                        range()
                     ));
                 }
                 total
             } else {
                 match input.get(field.as_str()) {
                     Some(v) if !v.is_null() => {
-                        let n = whole_number(v).ok_or((
-                            LineErrorCode::InvalidInput,
-                            format!(
-                                "input.{field} must be a whole number ({range}), got {}",
-                                show(v)
-                            ),
-                        ))?;
+                        let n = whole_number(v).ok_or_else(|| {
+                            (
+                                LineErrorCode::InvalidInput,
+                                format!(
+                                    "input.{field} must be a whole number ({}), got {}",
+                                    range(),
+                                    show(v)
+                                ),
+                            )
+                        })?;
                         let ok = n >= *min
                             && n <= *max
                             && allowed.as_ref().is_none_or(|a| a.contains(&n))
                             && n % per == 0;
                         if !ok {
-                            return invalid(format!("input.{field} must be {range}, got {n}"));
+                            return invalid(format!("input.{field} must be {}, got {n}", range()));
                         }
                         n
                     }
                     _ => match default {
                         Some(d) => {
-                            defaults_used.push(entry.default_label(field, &Value::from(*d)));
+                            defaults_used.push(entry.default_label(field, || Value::from(*d)));
                             *d
                         }
-                        None => return invalid(format!("input.{field} is required ({range})")),
+                        None => {
+                            return invalid(format!("input.{field} is required ({})", range()));
+                        }
                     },
                 }
             };
@@ -748,7 +760,7 @@ fn quantity(
                     }
                     _ => {
                         let d = scale_default.unwrap_or(1);
-                        defaults_used.push(entry.default_label(f, &Value::from(d)));
+                        defaults_used.push(entry.default_label(f, || Value::from(d)));
                         d
                     }
                 },

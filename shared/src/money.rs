@@ -223,12 +223,23 @@ pub fn format_plain(d: Decimal) -> String {
 /// Converts dollars to PiAPI points, refusing fractions of a point and values a JavaScript
 /// consumer could not read exactly.
 pub fn usd_to_points(usd: Decimal) -> Option<u64> {
-    let points = usd.checked_mul(Decimal::from(POINTS_PER_USD))?;
-    if !points.fract().is_zero() || points.is_sign_negative() {
+    if usd.is_sign_negative() {
         return None;
     }
-    let p = points.to_u64()?;
-    (p <= MAX_SAFE_POINTS).then_some(p)
+    // Integer arithmetic on the mantissa: every estimate line is checked, and decimal
+    // multiplication with a fraction test was a sixth of pricing a line.
+    let mantissa = u128::try_from(usd.mantissa()).ok()?;
+    let scale = usd.scale();
+    let points = if scale <= 7 {
+        mantissa.checked_mul(10u128.pow(7 - scale))?
+    } else {
+        let finer = 10u128.pow(scale - 7);
+        if mantissa % finer != 0 {
+            return None;
+        }
+        mantissa / finer
+    };
+    u64::try_from(points).ok().filter(|&p| p <= MAX_SAFE_POINTS)
 }
 
 /// Converts PiAPI points to dollars exactly.
@@ -263,6 +274,11 @@ mod tests {
         assert_eq!(usd_to_points(usd("0.45")), Some(4_500_000));
         assert_eq!(usd_to_points(usd("0.00005")), Some(500));
         assert_eq!(usd_to_points(usd("0.000000001")), None);
+        // Trailing zeros past the seventh decimal do not make a fraction of a point.
+        assert_eq!(usd_to_points(usd("0.100000000")), Some(1_000_000));
+        assert_eq!(usd_to_points(usd("0.00000010")), Some(1));
+        assert_eq!(usd_to_points(usd("0.00000011")), None);
+        assert_eq!(usd_to_points(Decimal::MAX), None);
         assert_eq!(usd_to_points(usd("-1")), None);
         assert_eq!(
             usd_to_points(usd("900719925.4740991")),
