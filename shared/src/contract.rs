@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::json::{FromJson, Reader, deserialize_with_reader};
 use serde_json::{Map, Value};
@@ -169,7 +169,7 @@ impl PrecheckArgs {
 }
 
 /// Codes of a line that could not be priced.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LineErrorCode {
     UnknownModel,
@@ -194,7 +194,7 @@ impl LineErrorCode {
 }
 
 /// A line that is left out of the totals, with the reason.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct LineError {
     pub index: usize,
     pub code: LineErrorCode,
@@ -202,7 +202,7 @@ pub struct LineError {
 }
 
 /// One priced line.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct EstimateLine {
     pub index: usize,
     pub model: Arc<str>,
@@ -234,7 +234,7 @@ pub struct EstimateLine {
 }
 
 /// Result of `estimate_cost`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct EstimateResult {
     pub catalog_version: String,
     /// Name of the user's price overlay that was applied, if any.
@@ -250,7 +250,7 @@ pub struct EstimateResult {
 }
 
 /// Outcome of a pre-check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Ok,
@@ -259,7 +259,7 @@ pub enum Decision {
 }
 
 /// Codes of what stops a batch from being submitted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BlockerCode {
     InsufficientCredits,
@@ -287,7 +287,7 @@ impl From<LineErrorCode> for BlockerCode {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Blocker {
     /// The line it concerns; null for the whole batch.
     pub index: Option<usize>,
@@ -296,7 +296,7 @@ pub struct Blocker {
 }
 
 /// A top-up that would cover a shortfall.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct SuggestedTopUp {
     pub amount_usd: Usd,
     pub bonus_pct: Dec,
@@ -305,7 +305,7 @@ pub struct SuggestedTopUp {
 }
 
 /// Result of `precheck_credits`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct PrecheckResult {
     pub ok: bool,
     pub decision: Decision,
@@ -333,7 +333,7 @@ pub struct ListPricesArgs {
 }
 
 /// One row of the price list.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct PriceRow {
     pub id: Arc<str>,
     pub model: Arc<str>,
@@ -354,7 +354,7 @@ pub struct PriceRow {
 }
 
 /// Result of `list_prices`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ListPricesResult {
     pub catalog_version: String,
     pub overlay: Option<String>,
@@ -372,14 +372,14 @@ pub struct QuoteTopUpArgs {
     pub plan: Option<PlanId>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct NextTier {
     pub above_usd: Usd,
     pub bonus_pct: Dec,
 }
 
 /// Result of `quote_top_up`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct TopUpQuote {
     pub amount_usd: Usd,
     pub bonus_pct: Dec,
@@ -393,7 +393,7 @@ pub struct TopUpQuote {
 }
 
 /// Result of `list_plans`: facts §2, §3 and §5 as data.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct PlansResult {
     pub catalog_version: String,
     pub plans: Vec<crate::plans::Plan>,
@@ -409,7 +409,7 @@ pub struct PlansResult {
 pub struct NoArgs {}
 
 /// Credit-pack figures from PiAPI's account info, in USD.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Credits {
     pub available: Usd,
     pub used: Usd,
@@ -418,14 +418,14 @@ pub struct Credits {
 }
 
 /// The PiAPI account a balance belongs to.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct AccountRef {
     pub id: Option<String>,
     pub name: Option<String>,
 }
 
 /// Result of `check_balance` (MCP only: it needs PiAPI, or the ledger when no key is set).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct CheckBalanceResult {
     pub available_usd: Usd,
     pub frozen_usd: Usd,
@@ -450,7 +450,7 @@ pub struct GetTaskCostArgs {
 }
 
 /// Result of `get_task_cost`: what PiAPI charged beside what the catalog predicted.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct TaskCostResult {
     pub task_id: String,
     pub model: Option<String>,
