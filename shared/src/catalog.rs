@@ -648,7 +648,7 @@ pub fn list_prices(catalog: &Catalog, args: &ListPricesArgs) -> Result<ListPrice
             ));
         }
     }
-    let query = args.query.as_ref().map(|q| q.to_lowercase());
+    let query = args.query.as_ref().map(|q| q.to_ascii_lowercase());
     let entries = catalog
         .entries()
         .iter()
@@ -658,7 +658,7 @@ pub fn list_prices(catalog: &Catalog, args: &ListPricesArgs) -> Result<ListPrice
             query.as_ref().is_none_or(|q| {
                 [&e.model, &e.task_type, &e.variant, &e.id]
                     .iter()
-                    .any(|s| s.to_lowercase().contains(q.as_str()))
+                    .any(|s| s.to_ascii_lowercase().contains(q.as_str()))
             })
         })
         .map(|e| PriceRow {

@@ -327,7 +327,7 @@ pub struct ListPricesArgs {
     /// Only this task type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_type: Option<String>,
-    /// Case-insensitive substring over model, task type and variant.
+    /// Case-insensitive (ASCII letters) substring over model, task type, variant and id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
 }

@@ -253,10 +253,10 @@ fn unknown_service(catalog: &Catalog, model: &str, task_type: &str) -> (LineErro
             ),
         );
     }
-    let lower = model.to_lowercase();
+    let lower = model.to_ascii_lowercase();
     let near = catalog
         .models()
-        .find(|m| m.to_lowercase() == lower || m.to_lowercase().ends_with(&format!("/{lower}")));
+        .find(|m| m.to_ascii_lowercase() == lower || m.to_ascii_lowercase().ends_with(&format!("/{lower}")));
     let hint = near
         .map(|m| format!(" (did you mean \"{m}\"?)"))
         .unwrap_or_default();

@@ -172,7 +172,7 @@ pub fn task_cost(billing: &Billing, body: &Value) -> Result<TaskCostResult, Piap
         })?;
     let model = optional_string(data, &at, "model")?;
     let task_type = optional_string(data, &at, "task_type")?;
-    let status = optional_string(data, &at, "status")?.map(|s| s.to_lowercase());
+    let status = optional_string(data, &at, "status")?.map(|s| s.to_ascii_lowercase());
     let input = object_field(data, &at, "input")?
         .cloned()
         .unwrap_or_default();

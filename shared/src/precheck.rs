@@ -38,7 +38,7 @@ pub fn precheck(catalog: &Catalog, args: &PrecheckArgs) -> Result<PrecheckResult
     }
     let seats = args.hya_seats.as_ref().map(|s| {
         s.iter()
-            .map(|x| x.trim().to_lowercase())
+            .map(|x| x.trim().to_ascii_lowercase())
             .collect::<Vec<_>>()
     });
     let est = estimate(catalog, &args.estimate_args())?;
@@ -84,7 +84,7 @@ pub fn precheck(catalog: &Catalog, args: &PrecheckArgs) -> Result<PrecheckResult
         }
         if line.mode == Mode::Hya
             && let (Some(seat), Some(seats)) = (&line.seat, &seats)
-            && !seats.contains(&seat.to_lowercase())
+            && !seats.contains(&seat.to_ascii_lowercase())
         {
             blockers.push(Blocker {
                 index: Some(line.index),
