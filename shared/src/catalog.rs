@@ -6,7 +6,7 @@
 //! is reported by every estimate made with it, so a negotiated price always wins visibly.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -18,6 +18,7 @@ use crate::error::Error;
 mod read;
 use crate::money::{Usd, is_point_exact};
 use crate::plans::{AccountFacts, HyaSeat, Plan, UsageMode};
+use crate::text::Text;
 use crate::topup::TopUpTier;
 
 /// The built-in catalog file.
@@ -157,11 +158,11 @@ pub struct FreezeRule {
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     /// Stable id; overlays address entries by it.
-    pub id: Arc<str>,
-    pub model: Arc<str>,
-    pub task_type: Arc<str>,
+    pub id: Text,
+    pub model: Text,
+    pub task_type: Text,
     /// Human label of the variant ("3.0 pro, audio on").
-    pub variant: Arc<str>,
+    pub variant: Text,
     /// Input fields that select this variant: a scalar, or a list of accepted scalars.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub select: BTreeMap<String, Value>,
@@ -201,21 +202,21 @@ pub struct Entry {
     /// A caution repeated on every line this entry prices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
-    pub source: Arc<str>,
+    pub source: Text,
     #[serde(default)]
-    pub notes: String,
+    pub notes: Text,
     /// `field=value` labels of this entry's defaults, made once at load so that reporting a
     /// default on every estimate line costs a reference count, not an allocation.
     #[serde(skip)]
     #[schemars(skip)]
-    pub(crate) default_labels: BTreeMap<String, Arc<str>>,
+    pub(crate) default_labels: BTreeMap<String, Text>,
 }
 
 impl Entry {
     /// The `field=value` label of a default this entry applied.
     /// `value` is only built when the label was not made at load (a select default that is
     /// not among `defaults`), so the common case allocates nothing.
-    pub fn default_label(&self, field: &str, value: impl FnOnce() -> Value) -> Arc<str> {
+    pub fn default_label(&self, field: &str, value: impl FnOnce() -> Value) -> Text {
         match self.default_labels.get(field) {
             Some(label) => label.clone(),
             None => label(field, &value()),
@@ -223,7 +224,7 @@ impl Entry {
     }
 
     fn make_default_labels(&mut self) {
-        let mut labels: BTreeMap<String, Arc<str>> = self
+        let mut labels: BTreeMap<String, Text> = self
             .defaults
             .iter()
             .map(|(k, v)| (k.clone(), label(k, v)))
@@ -249,7 +250,7 @@ impl Entry {
     }
 }
 
-fn label(field: &str, value: &Value) -> Arc<str> {
+fn label(field: &str, value: &Value) -> Text {
     match value {
         Value::String(s) => format!("{field}={s}").into(),
         v => format!("{field}={v}").into(),
@@ -284,7 +285,7 @@ pub struct OverlayFile {
 }
 
 /// A map keyed by catalog names (models, task types, entry ids).
-type NameMap<V> = HashMap<Arc<str>, V, BuildNameHasher>;
+type NameMap<V> = HashMap<Text, V, BuildNameHasher>;
 type BuildNameHasher = std::hash::BuildHasherDefault<NameHasher>;
 
 /// FNV-1a over the name's bytes. The keys are the catalog's own short names, fixed when the
@@ -319,7 +320,7 @@ pub struct Catalog {
     /// model → task_type → entry indices, in file order.
     index: NameMap<NameMap<Vec<usize>>>,
     /// model → its task types, sorted, for error messages.
-    task_types: BTreeMap<Arc<str>, Vec<Arc<str>>>,
+    task_types: BTreeMap<Text, Vec<Text>>,
     /// entry id → index.
     by_id: NameMap<usize>,
 }
@@ -330,7 +331,8 @@ impl Catalog {
         static BUILTIN: OnceLock<Catalog> = OnceLock::new();
         BUILTIN.get_or_init(|| {
             // The file is validated by the test suite; a broken build cannot reach users.
-            Catalog::from_json(BUILTIN_JSON).unwrap_or_else(|e| panic!("built-in catalog: {e}"))
+            Catalog::from_static_json(BUILTIN_JSON)
+                .unwrap_or_else(|e| panic!("built-in catalog: {e}"))
         })
     }
 
@@ -341,13 +343,20 @@ impl Catalog {
         Catalog::from_file(file, None)
     }
 
+    /// Loads a catalog compiled into the program; its strings are borrowed, not copied.
+    pub fn from_static_json(text: &'static str) -> Result<Catalog, Error> {
+        let file: CatalogFile = crate::json::from_static_str(text)
+            .map_err(|e| Error::catalog(format!("catalog: {}", e.message)))?;
+        Catalog::from_file(file, None)
+    }
+
     pub fn from_file(mut file: CatalogFile, overlay: Option<String>) -> Result<Catalog, Error> {
         validate(&file)?;
         for e in &mut file.entries {
             e.make_default_labels();
         }
         let mut index: NameMap<NameMap<Vec<usize>>> = NameMap::default();
-        let mut task_types: BTreeMap<Arc<str>, Vec<Arc<str>>> = BTreeMap::new();
+        let mut task_types: BTreeMap<Text, Vec<Text>> = BTreeMap::new();
         for (i, e) in file.entries.iter().enumerate() {
             index
                 .entry(e.model.clone())
@@ -488,7 +497,7 @@ impl Catalog {
         self.task_types.keys().map(|m| &**m)
     }
 
-    pub fn task_types(&self, model: &str) -> &[Arc<str>] {
+    pub fn task_types(&self, model: &str) -> &[Text] {
         self.task_types.get(model).map(Vec::as_slice).unwrap_or(&[])
     }
 
@@ -694,5 +703,13 @@ mod tests {
         assert_eq!(c.version(), "2026-11");
         assert!(c.overlay().is_none());
         assert!(c.entries().len() >= 100);
+    }
+
+    #[test]
+    fn the_built_in_catalog_reads_the_same_borrowed_or_copied() {
+        let borrowed = Catalog::from_static_json(BUILTIN_JSON).expect("parses");
+        let copied = Catalog::from_json(BUILTIN_JSON).expect("parses");
+        assert_eq!(borrowed.entries(), copied.entries());
+        assert_eq!(borrowed.file().plans, copied.file().plans);
     }
 }

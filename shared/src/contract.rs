@@ -5,8 +5,6 @@
 //! module and the documentation. Argument types reject unknown fields (typos are errors);
 //! PiAPI's own `input` object stays open because it carries prompts and URLs.
 
-use std::sync::Arc;
-
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -15,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::{Confidence, Status, Unit};
 use crate::money::{Dec, Usd};
+use crate::text::Text;
 
 /// The plans of facts §3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
@@ -205,11 +204,11 @@ pub struct LineError {
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct EstimateLine {
     pub index: usize,
-    pub model: Arc<str>,
-    pub task_type: Arc<str>,
+    pub model: Text,
+    pub task_type: Text,
     /// Catalog entry that priced the line.
-    pub entry_id: Arc<str>,
-    pub variant: Arc<str>,
+    pub entry_id: Text,
+    pub variant: Text,
     pub mode: Mode,
     pub count: u64,
     pub unit: Unit,
@@ -226,10 +225,10 @@ pub struct EstimateLine {
     /// HYA seat the line needs; null for pay-as-you-go.
     pub seat: Option<String>,
     pub confidence: Confidence,
-    pub source: Arc<str>,
+    pub source: Text,
     pub status: Status,
     /// Inputs that were missing and took their documented default, as `field=value`.
-    pub defaults_used: Vec<Arc<str>>,
+    pub defaults_used: Vec<Text>,
     pub warnings: Vec<String>,
 }
 
@@ -335,10 +334,10 @@ pub struct ListPricesArgs {
 /// One row of the price list.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct PriceRow {
-    pub id: Arc<str>,
-    pub model: Arc<str>,
-    pub task_type: Arc<str>,
-    pub variant: Arc<str>,
+    pub id: Text,
+    pub model: Text,
+    pub task_type: Text,
+    pub variant: Text,
     pub unit: Unit,
     /// PAYG price of one unit; null when unpriced or priced by tiers.
     pub price_usd: Option<Usd>,
@@ -348,9 +347,9 @@ pub struct PriceRow {
     /// HYA seat that runs this service at no credit cost; null when pay-as-you-go only.
     pub hya_seat: Option<String>,
     pub confidence: Confidence,
-    pub source: Arc<str>,
+    pub source: Text,
     pub status: Status,
-    pub notes: String,
+    pub notes: Text,
 }
 
 /// Result of `list_prices`.

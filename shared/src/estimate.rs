@@ -6,8 +6,6 @@
 //! fix it. Nothing is ever guessed: a line that cannot be priced is left out of the totals and
 //! listed in `errors` with its reason.
 
-use std::sync::{Arc, OnceLock};
-
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
@@ -18,6 +16,7 @@ use crate::contract::{
 use crate::error::Error;
 use crate::money::{Dec, Usd, usd_to_points};
 use crate::plans::plan_allows;
+use crate::text::Text;
 
 /// Most lines one call may carry.
 pub const MAX_LINES: usize = 1_000;
@@ -254,9 +253,9 @@ fn unknown_service(catalog: &Catalog, model: &str, task_type: &str) -> (LineErro
         );
     }
     let lower = model.to_ascii_lowercase();
-    let near = catalog
-        .models()
-        .find(|m| m.to_ascii_lowercase() == lower || m.to_ascii_lowercase().ends_with(&format!("/{lower}")));
+    let near = catalog.models().find(|m| {
+        m.to_ascii_lowercase() == lower || m.to_ascii_lowercase().ends_with(&format!("/{lower}"))
+    });
     let hint = near
         .map(|m| format!(" (did you mean \"{m}\"?)"))
         .unwrap_or_default();
@@ -273,7 +272,7 @@ fn unknown_service(catalog: &Catalog, model: &str, task_type: &str) -> (LineErro
 fn resolve_mode(
     config: &Map<String, Value>,
     default_mode: Option<Mode>,
-    defaults_used: &mut Vec<Arc<str>>,
+    defaults_used: &mut Vec<Text>,
 ) -> LineResult<Mode> {
     match config.get("service_mode") {
         Some(Value::String(s)) if s == "public" => Ok(Mode::Payg),
@@ -289,18 +288,12 @@ fn resolve_mode(
     }
 }
 
-fn default_service_mode(default_mode: Option<Mode>, defaults_used: &mut Vec<Arc<str>>) -> Mode {
-    static PUBLIC: OnceLock<Arc<str>> = OnceLock::new();
-    static PRIVATE: OnceLock<Arc<str>> = OnceLock::new();
+fn default_service_mode(default_mode: Option<Mode>, defaults_used: &mut Vec<Text>) -> Mode {
     let mode = default_mode.unwrap_or(Mode::Payg);
-    defaults_used.push(match mode {
-        Mode::Payg => PUBLIC
-            .get_or_init(|| Arc::from("config.service_mode=public"))
-            .clone(),
-        Mode::Hya => PRIVATE
-            .get_or_init(|| Arc::from("config.service_mode=private"))
-            .clone(),
-    });
+    defaults_used.push(Text::from_static(match mode {
+        Mode::Payg => "config.service_mode=public",
+        Mode::Hya => "config.service_mode=private",
+    }));
     mode
 }
 
@@ -369,7 +362,7 @@ fn select_entry<'c>(
     catalog: &'c Catalog,
     candidates: &[usize],
     input: &Map<String, Value>,
-    defaults_used: &mut Vec<Arc<str>>,
+    defaults_used: &mut Vec<Text>,
 ) -> LineResult<&'c Entry> {
     let entries = catalog.entries();
     'entries: for entry in candidates.iter().map(|&i| &entries[i]) {
@@ -548,11 +541,7 @@ fn ceil_div(n: u64, d: u64) -> u64 {
     n.div_ceil(d)
 }
 
-fn quantity(
-    entry: &Entry,
-    task: &TaskSpec,
-    defaults_used: &mut Vec<Arc<str>>,
-) -> LineResult<Quantity> {
+fn quantity(entry: &Entry, task: &TaskSpec, defaults_used: &mut Vec<Text>) -> LineResult<Quantity> {
     let input = &task.input;
     match &entry.quantity {
         QuantityRule::One => Ok(Quantity::exact(1)),

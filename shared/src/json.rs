@@ -13,13 +13,13 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Number, Value};
 
 use crate::error::Error;
 use crate::money::{format_plain, parse_decimal, whole};
+use crate::text::Text;
 
 /// A type the reader can build from JSON.
 pub trait FromJson: Sized {
@@ -30,6 +30,16 @@ pub trait FromJson: Sized {
 /// Parses JSON text into `T`; the whole text must be one value.
 pub fn from_str<T: FromJson>(text: &str) -> Result<T, Error> {
     let mut r = Reader::new(text);
+    let value = T::read(&mut r)?;
+    r.finish()?;
+    Ok(value)
+}
+
+/// Like [`from_str`], for text compiled into the program (the built-in catalog): its strings
+/// are borrowed, not copied, wherever a type holds them as [`Text`].
+pub fn from_static_str<T: FromJson>(text: &'static str) -> Result<T, Error> {
+    let mut r = Reader::new(text);
+    r.static_text = Some(text);
     let value = T::read(&mut r)?;
     r.finish()?;
     Ok(value)
@@ -51,6 +61,9 @@ enum Step<'a> {
 /// A pull parser over JSON text that knows where it is.
 pub struct Reader<'a> {
     text: &'a str,
+    /// The same text when it lives for the whole program: strings read as [`Text`] then
+    /// borrow from it instead of being copied.
+    static_text: Option<&'static str>,
     pos: usize,
     path: Vec<Step<'a>>,
 }
@@ -62,6 +75,7 @@ impl<'a> Reader<'a> {
     pub fn new(text: &'a str) -> Self {
         Reader {
             text,
+            static_text: None,
             pos: 0,
             path: Vec::new(),
         }
@@ -246,6 +260,23 @@ impl<'a> Reader<'a> {
 
     /// A JSON string, borrowed from the text when it has no escapes.
     pub fn string(&mut self) -> Result<Cow<'a, str>, Error> {
+        Ok(match self.string_or_span()? {
+            Ok(span) => Cow::Borrowed(&self.text[span]),
+            Err(owned) => Cow::Owned(owned),
+        })
+    }
+
+    /// A JSON string as a [`Text`]: a slice of static text when the reader has it.
+    pub fn text(&mut self) -> Result<Text, Error> {
+        Ok(match (self.string_or_span()?, self.static_text) {
+            (Ok(span), Some(text)) => Text::from_static(&text[span]),
+            (Ok(span), None) => Text::from(&self.text[span]),
+            (Err(owned), _) => Text::from(owned),
+        })
+    }
+
+    /// A string's byte range in the text when it has no escapes, else its decoded value.
+    fn string_or_span(&mut self) -> Result<Result<std::ops::Range<usize>, String>, Error> {
         if self.peek() != Some(b'"') {
             return Err(self.invalid_type("a string"));
         }
@@ -257,7 +288,7 @@ impl<'a> Reader<'a> {
             match b {
                 b'"' => {
                     self.pos = i + 1;
-                    return Ok(Cow::Borrowed(&self.text[start..i]));
+                    return Ok(Ok(start..i));
                 }
                 b'\\' => break,
                 0..=0x1f => {
@@ -277,7 +308,7 @@ impl<'a> Reader<'a> {
             match b {
                 b'"' => {
                     self.pos = i + 1;
-                    return Ok(Cow::Owned(out));
+                    return Ok(Err(out));
                 }
                 b'\\' => {
                     self.pos = i;
@@ -638,9 +669,9 @@ impl FromJson for String {
     }
 }
 
-impl FromJson for Arc<str> {
+impl FromJson for Text {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        r.string().map(|s| Arc::from(s.as_ref()))
+        r.text()
     }
 }
 

@@ -18,6 +18,7 @@ pub mod money;
 pub mod piapi;
 pub mod plans;
 pub mod precheck;
+pub mod text;
 pub mod topup;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use serde_json::Value;
 pub use catalog::Catalog;
 pub use contract::*;
 pub use error::{Error, ErrorKind};
+pub use text::Text;
 
 /// The tools every front end offers from the core alone, in the contract's order.
 pub const OFFLINE_TOOLS: [&str; 5] = [

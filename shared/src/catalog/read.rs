@@ -13,6 +13,7 @@ use super::{
 use crate::error::Error;
 use crate::json::{FromJson, Reader, deserialize_with_reader};
 use crate::plans::{AccountFacts, HyaSeat, Plan, PlanLimits, SeatStatus, UsageMode};
+use crate::text::Text;
 use crate::topup::TopUpTier;
 
 impl FromJson for Confidence {
@@ -279,7 +280,7 @@ impl FromJson for Entry {
         let mut relax_limit = false;
         let mut multi_unit_confidence = None;
         let mut warning = None;
-        let mut notes = String::new();
+        let mut notes = Text::default();
         r.fields(F, |r, i| {
             match i {
                 0 => id = Some(FromJson::read(r)?),
@@ -303,7 +304,7 @@ impl FromJson for Entry {
                 18 => multi_unit_confidence = Option::read(r)?,
                 19 => warning = Option::read(r)?,
                 20 => source = Some(FromJson::read(r)?),
-                _ => notes = String::read(r)?,
+                _ => notes = r.text()?,
             }
             Ok(())
         })?;
