@@ -499,6 +499,16 @@ impl<'a> Reader<'a> {
         &mut self,
         mut each: impl FnMut(&mut Self, &str) -> Result<(), Error>,
     ) -> Result<(), Error> {
+        self.walk_object(&mut each)
+    }
+
+    // The walks take their callback as `dyn`: generic, they were copied into every reader that
+    // calls them (half of the reading code in the WebAssembly module), and one indirect call
+    // per key or item is nothing beside parsing it.
+    fn walk_object(
+        &mut self,
+        each: &mut dyn FnMut(&mut Self, &str) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         if self.peek() != Some(b'{') {
             return Err(self.invalid_type("a map"));
         }
@@ -539,9 +549,17 @@ impl<'a> Reader<'a> {
         fields: &[&str],
         mut each: impl FnMut(&mut Self, usize) -> Result<(), Error>,
     ) -> Result<u64, Error> {
+        self.walk_fields(fields, &mut each)
+    }
+
+    fn walk_fields(
+        &mut self,
+        fields: &[&str],
+        each: &mut dyn FnMut(&mut Self, usize) -> Result<(), Error>,
+    ) -> Result<u64, Error> {
         debug_assert!(fields.len() <= 64);
         let mut seen = 0u64;
-        self.object(|r, key| {
+        self.walk_object(&mut |r, key| {
             let Some(i) = fields.iter().position(|f| *f == key) else {
                 return Err(r.unknown_field(key, fields));
             };
@@ -571,6 +589,13 @@ impl<'a> Reader<'a> {
     pub fn array(
         &mut self,
         mut each: impl FnMut(&mut Self, usize) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.walk_array(&mut each)
+    }
+
+    fn walk_array(
+        &mut self,
+        each: &mut dyn FnMut(&mut Self, usize) -> Result<(), Error>,
     ) -> Result<(), Error> {
         if self.peek() != Some(b'[') {
             return Err(self.invalid_type("a sequence"));
