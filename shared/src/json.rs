@@ -119,9 +119,18 @@ impl<'a> Reader<'a> {
     }
 
     fn syntax(&self, what: &str) -> Error {
-        let before = &self.text[..self.pos.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
-        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        // Bytes, not `str`: an error position need not fall on a character boundary.
+        let before = &self.bytes()[..self.pos.min(self.text.len())];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = before[line_start..]
+            .iter()
+            .filter(|&&b| b & 0xC0 != 0x80)
+            .count()
+            + 1;
         self.error(format!(
             "invalid JSON: {what} at line {line} column {column}"
         ))

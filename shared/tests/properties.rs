@@ -193,6 +193,14 @@ proptest! {
         prop_assert_eq!(ours.to_string(), v.to_string());
     }
 
+    /// Text mixing JSON punctuation with multi-byte characters: an answer or a positioned
+    /// error (the position may fall inside a character), never a panic.
+    #[test]
+    fn the_reader_never_panics_on_unicode(text in "[\\[\\]{}\",:0-9a-z\\\\ é€😀\t\n]{0,60}") {
+        let _ = piapi_billing::json::from_str::<Value>(&text);
+        let _ = piapi_billing::json::from_str::<piapi_billing::EstimateArgs>(&text);
+    }
+
     /// Whatever the text, the reader answers (a value or an error that names a position or a
     /// field) and agrees with serde_json on whether it is JSON at all.
     #[test]
