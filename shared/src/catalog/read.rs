@@ -1,8 +1,8 @@
 //! Reading catalog and overlay files with the core's JSON reader (see `crate::json`).
 //!
-//! Field names and which fields are required mirror the types' serde attributes, which the
-//! JSON Schema of the catalog is generated from; `tests/catalog_data.rs` round-trips the
-//! built-in file through both to keep them in step.
+//! Field names and which fields are required mirror the types' serde attributes, which their
+//! JSON Schemas and written form come from; `tests/reader.rs` checks every reader against its
+//! type's schema and reads a written catalog back, so the two cannot drift apart.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +12,7 @@ use super::{
 };
 use crate::error::Error;
 use crate::json::{FromJson, Reader, deserialize_with_reader};
+use crate::money::Usd;
 use crate::plans::{AccountFacts, HyaSeat, Plan, PlanLimits, SeatStatus, UsageMode};
 use crate::text::Text;
 use crate::topup::TopUpTier;
@@ -539,14 +540,18 @@ impl FromJson for AccountFacts {
             "source",
         ];
         let (mut points_per_usd, mut validity_months, mut refunds) = (None, None, None);
-        // The five money fields, in the order of `F` (indices 1 and 3..=6).
-        let mut usd = [None; 5];
+        let (mut free_credits, mut self_serve_max, mut enterprise_max) = (None, None, None);
+        let (mut recharge_below, mut recharge_amount) = (None, None);
         let (mut payg_only_services, mut notes, mut source) = (None, None, None);
         r.fields(F, |r, i| {
             match i {
                 0 => points_per_usd = Some(r.whole()?),
+                1 => free_credits = Some(Usd::read(r)?),
                 2 => validity_months = Some(r.whole()?),
-                1 | 3..=6 => usd[if i == 1 { 0 } else { i - 2 }] = Some(FromJson::read(r)?),
+                3 => self_serve_max = Some(Usd::read(r)?),
+                4 => enterprise_max = Some(Usd::read(r)?),
+                5 => recharge_below = Some(Usd::read(r)?),
+                6 => recharge_amount = Some(Usd::read(r)?),
                 7 => refunds = Some(r.bool()?),
                 8 => payg_only_services = Some(FromJson::read(r)?),
                 9 => notes = Some(FromJson::read(r)?),
@@ -554,13 +559,6 @@ impl FromJson for AccountFacts {
             }
             Ok(())
         })?;
-        let [
-            free_credits,
-            self_serve_max,
-            enterprise_max,
-            recharge_below,
-            recharge_amount,
-        ] = usd;
         Ok(AccountFacts {
             points_per_usd: r.need(points_per_usd, F[0])?,
             new_account_free_credits_usd: r.need(free_credits, F[1])?,
