@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::contract::{ListPricesArgs, ListPricesResult, Mode, PlanId, PriceRow};
 use crate::error::Error;
@@ -272,6 +272,128 @@ pub struct CatalogFile {
     pub account_facts: AccountFacts,
 }
 
+/// An overlay's change to one entry: `id` names it, and every other field given replaces the
+/// entry's. An id the catalog does not have adds an entry, which then needs every field a
+/// catalog row needs. `null` is a value here (`"hya_seat": null` removes the seat), so the
+/// nullable fields are doubly optional: absent, or given (possibly as null).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntryPatch {
+    pub id: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_type: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub select: Option<BTreeMap<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when_present: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<BTreeMap<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Unit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<QuantityRule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_usd: Option<Option<Usd>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiers: Option<Vec<PriceTier>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hya_seat: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hya_only_inputs: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freeze: Option<Option<FreezeRule>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_plan: Option<Option<PlanId>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relax_limit: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_unit_confidence: Option<Option<Confidence>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<Text>,
+}
+
+impl EntryPatch {
+    /// True when the patch changes what the entry costs.
+    pub fn touches_price(&self) -> bool {
+        self.price_usd.is_some() || self.tiers.is_some()
+    }
+
+    /// The entry with the patch's fields laid over it.
+    pub fn apply(self, base: &Entry) -> Entry {
+        let base = base.clone();
+        Entry {
+            id: self.id,
+            model: self.model.unwrap_or(base.model),
+            task_type: self.task_type.unwrap_or(base.task_type),
+            variant: self.variant.unwrap_or(base.variant),
+            select: self.select.unwrap_or(base.select),
+            when_present: self.when_present.unwrap_or(base.when_present),
+            defaults: self.defaults.unwrap_or(base.defaults),
+            unit: self.unit.unwrap_or(base.unit),
+            quantity: self.quantity.unwrap_or(base.quantity),
+            price_usd: self.price_usd.unwrap_or(base.price_usd),
+            tiers: self.tiers.unwrap_or(base.tiers),
+            hya_seat: self.hya_seat.unwrap_or(base.hya_seat),
+            hya_only_inputs: self.hya_only_inputs.unwrap_or(base.hya_only_inputs),
+            freeze: self.freeze.unwrap_or(base.freeze),
+            requires_plan: self.requires_plan.unwrap_or(base.requires_plan),
+            relax_limit: self.relax_limit.unwrap_or(base.relax_limit),
+            status: self.status.unwrap_or(base.status),
+            confidence: self.confidence.unwrap_or(base.confidence),
+            multi_unit_confidence: self
+                .multi_unit_confidence
+                .unwrap_or(base.multi_unit_confidence),
+            warning: self.warning.unwrap_or(base.warning),
+            source: self.source.unwrap_or(base.source),
+            notes: self.notes.unwrap_or(base.notes),
+            default_labels: BTreeMap::new(),
+        }
+    }
+
+    /// A whole entry, when the patch gives every field a catalog row requires; `missing`
+    /// words the error for the first one it lacks.
+    pub fn complete(self, missing: impl Fn(&str) -> Error) -> Result<Entry, Error> {
+        let need = |v: Option<Text>, f: &str| v.ok_or_else(|| missing(f));
+        Ok(Entry {
+            id: self.id,
+            model: need(self.model, "model")?,
+            task_type: need(self.task_type, "task_type")?,
+            variant: need(self.variant, "variant")?,
+            select: self.select.unwrap_or_default(),
+            when_present: self.when_present.unwrap_or_default(),
+            defaults: self.defaults.unwrap_or_default(),
+            unit: self.unit.ok_or_else(|| missing("unit"))?,
+            quantity: self.quantity.unwrap_or_default(),
+            price_usd: self.price_usd.flatten(),
+            tiers: self.tiers.unwrap_or_default(),
+            hya_seat: self.hya_seat.flatten(),
+            hya_only_inputs: self.hya_only_inputs.unwrap_or_default(),
+            freeze: self.freeze.flatten(),
+            requires_plan: self.requires_plan.flatten(),
+            relax_limit: self.relax_limit.unwrap_or_default(),
+            status: self.status.ok_or_else(|| missing("status"))?,
+            confidence: self.confidence.ok_or_else(|| missing("confidence"))?,
+            multi_unit_confidence: self.multi_unit_confidence.flatten(),
+            warning: self.warning.flatten(),
+            source: need(self.source, "source")?,
+            notes: self.notes.unwrap_or_default(),
+            default_labels: BTreeMap::new(),
+        })
+    }
+}
+
 /// A user's price overlay: entries patched by id (any subset of fields) or added whole.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -281,7 +403,7 @@ pub struct OverlayFile {
     /// Where the overlay's prices come from (a contract, an invoice); defaults to the name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    pub entries: Vec<Map<String, Value>>,
+    pub entries: Vec<EntryPatch>,
 }
 
 /// A map keyed by catalog names (models, task types, entry ids).
@@ -403,45 +525,25 @@ impl Catalog {
             .clone()
             .unwrap_or_else(|| format!("overlay {}", overlay.name));
         let mut file = self.file.clone();
-        for (i, patch) in overlay.entries.into_iter().enumerate() {
-            let Some(Value::String(id)) = patch.get("id").cloned() else {
-                return Err(Error::catalog(format!(
-                    "overlay: entries[{i}].id is required (a string)"
-                )));
-            };
-            let touches_price = patch.contains_key("price_usd") || patch.contains_key("tiers");
-            let (pos, mut fields) = match file.entries.iter().position(|e| *e.id == *id) {
-                Some(pos) => match serde_json::to_value(&file.entries[pos]) {
-                    Ok(Value::Object(mut base)) => {
-                        base.extend(patch.clone());
-                        (Some(pos), base)
-                    }
-                    _ => {
-                        return Err(Error::catalog(format!(
-                            "overlay: entry \"{id}\" cannot be patched"
-                        )));
-                    }
-                },
-                None => (None, patch.clone()),
-            };
+        for (i, mut patch) in overlay.entries.into_iter().enumerate() {
             // A changed price that does not name its own provenance is the overlay's.
-            if touches_price {
-                if !patch.contains_key("confidence") {
-                    fields.insert("confidence".into(), Value::from("overlay"));
-                }
-                if !patch.contains_key("source") {
-                    fields.insert("source".into(), Value::from(source.clone()));
-                }
+            if patch.touches_price() {
+                patch.confidence.get_or_insert(Confidence::Overlay);
+                patch
+                    .source
+                    .get_or_insert_with(|| Text::from(source.as_str()));
             }
-            let entry: Entry = Error::parse(Value::Object(fields)).map_err(|e| {
-                Error::catalog(format!(
-                    "overlay: entries[{i}] (id \"{id}\"): {}",
-                    e.message
-                ))
-            })?;
-            match pos {
-                Some(pos) => file.entries[pos] = entry,
-                None => file.entries.push(entry),
+            match file.entries.iter().position(|e| e.id == patch.id) {
+                Some(pos) => file.entries[pos] = patch.apply(&file.entries[pos]),
+                None => {
+                    let id = patch.id.clone();
+                    let entry = patch.complete(|field| {
+                        Error::catalog(format!(
+                            "overlay: entries[{i}] (id \"{id}\") is a new entry: missing field `{field}`"
+                        ))
+                    })?;
+                    file.entries.push(entry);
+                }
             }
         }
         let name = match &self.overlay {

@@ -78,7 +78,7 @@ fn bad_overlays_are_refused_with_the_reason() {
         (r#"{"name": "", "entries": []}"#, "name must not be empty"),
         (
             r#"{"name": "x", "entries": [{"price_usd": "1"}]}"#,
-            "entries[0].id is required",
+            "entries[0]: missing field `id`",
         ),
         (
             r#"{"name": "x", "entries": [{"id": "hailuo.01", "price_usd": "-1"}]}"#,
@@ -135,5 +135,28 @@ fn a_replacement_catalog_is_validated() {
             .unwrap_err()
             .message
             .contains("duplicate id")
+    );
+}
+
+#[test]
+fn a_patch_changes_only_what_it_gives_and_null_clears() {
+    let base = Catalog::builtin();
+    let id = "kling.video.3.0.pro.audio";
+    let before = base.entry(id).expect("built-in row").clone();
+    assert!(before.hya_seat.is_some(), "the row has a seat to clear");
+    let text = format!(
+        r#"{{"name": "n", "entries": [{{"id": "{id}", "hya_seat": null, "notes": "seat lapsed"}}]}}"#
+    );
+    let patched = base.with_overlay(&text).expect("valid overlay");
+    let after = patched.entry(id).expect("still there");
+    assert_eq!(after.hya_seat, None);
+    assert_eq!(&*after.notes, "seat lapsed");
+    // No price was touched, so the price keeps its own provenance.
+    assert_eq!(after.price_usd, before.price_usd);
+    assert_eq!(after.confidence, before.confidence);
+    assert_eq!(after.source, before.source);
+    assert_eq!(
+        (&after.unit, &after.quantity),
+        (&before.unit, &before.quantity)
     );
 }

@@ -4,7 +4,7 @@
 //! refused by name. A field added to a type but not to its reader (or the other way round)
 //! fails here.
 
-use piapi_billing::catalog::{BUILTIN_JSON, CatalogFile, Entry};
+use piapi_billing::catalog::{BUILTIN_JSON, CatalogFile, Entry, EntryPatch, OverlayFile};
 use piapi_billing::json::{self, FromJson};
 use piapi_billing::plans::{AccountFacts, HyaSeat, Plan, UsageMode};
 use piapi_billing::topup::TopUpTier;
@@ -97,6 +97,10 @@ fn catalog_readers_match_their_schemas() {
     let file = builtin();
     reader_matches_schema::<CatalogFile>(object(file.clone()));
     reader_matches_schema::<Entry>(union_of(&file["entries"]));
+    reader_matches_schema::<EntryPatch>(union_of(&file["entries"]));
+    reader_matches_schema::<OverlayFile>(object(json!({
+        "name": "acme", "source": "contract 7", "entries": [{"id": "x", "price_usd": "1"}]
+    })));
     reader_matches_schema::<Plan>(union_of(&file["plans"]));
     reader_matches_schema::<HyaSeat>(union_of(&file["hya_seats"]));
     reader_matches_schema::<UsageMode>(union_of(&file["usage_modes"]));

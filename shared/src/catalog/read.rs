@@ -4,17 +4,14 @@
 //! JSON Schemas and written form come from; `tests/reader.rs` checks every reader against its
 //! type's schema and reads a written catalog back, so the two cannot drift apart.
 
-use std::collections::BTreeMap;
-
 use super::{
-    CatalogFile, Confidence, Entry, FreezeRule, OverlayFile, PriceTier, QuantityRule, Status,
-    SumWhen, Unit,
+    CatalogFile, Confidence, Entry, EntryPatch, FreezeRule, OverlayFile, PriceTier, QuantityRule,
+    Status, SumWhen, Unit,
 };
 use crate::error::Error;
 use crate::json::{FromJson, Reader, deserialize_with_reader};
 use crate::money::Usd;
 use crate::plans::{AccountFacts, HyaSeat, Plan, PlanLimits, SeatStatus, UsageMode};
-use crate::text::Text;
 use crate::topup::TopUpTier;
 
 impl FromJson for Confidence {
@@ -242,98 +239,69 @@ impl FromJson for FreezeRule {
 
 impl FromJson for Entry {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        const F: &[&str] = &[
-            "id",
-            "model",
-            "task_type",
-            "variant",
-            "select",
-            "when_present",
-            "defaults",
-            "unit",
-            "quantity",
-            "price_usd",
-            "tiers",
-            "hya_seat",
-            "hya_only_inputs",
-            "freeze",
-            "requires_plan",
-            "relax_limit",
-            "status",
-            "confidence",
-            "multi_unit_confidence",
-            "warning",
-            "source",
-            "notes",
-        ];
-        let (mut id, mut model, mut task_type, mut variant) = (None, None, None, None);
-        let (mut unit, mut status, mut confidence, mut source) = (None, None, None, None);
-        let mut select = BTreeMap::new();
-        let mut when_present = Vec::new();
-        let mut defaults = BTreeMap::new();
-        let mut quantity = QuantityRule::One;
-        let mut price_usd = None;
-        let mut tiers = Vec::new();
-        let mut hya_seat = None;
-        let mut hya_only_inputs = Vec::new();
-        let mut freeze = None;
-        let mut requires_plan = None;
-        let mut relax_limit = false;
-        let mut multi_unit_confidence = None;
-        let mut warning = None;
-        let mut notes = Text::default();
-        r.fields(F, |r, i| {
+        EntryPatch::read(r)?.complete(|field| r.error(format!("missing field `{field}`")))
+    }
+}
+
+/// An entry's fields, in the order of `Entry`; a catalog row and an overlay patch share them.
+const ENTRY_FIELDS: &[&str] = &[
+    "id",
+    "model",
+    "task_type",
+    "variant",
+    "select",
+    "when_present",
+    "defaults",
+    "unit",
+    "quantity",
+    "price_usd",
+    "tiers",
+    "hya_seat",
+    "hya_only_inputs",
+    "freeze",
+    "requires_plan",
+    "relax_limit",
+    "status",
+    "confidence",
+    "multi_unit_confidence",
+    "warning",
+    "source",
+    "notes",
+];
+
+impl FromJson for EntryPatch {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let mut id = None;
+        let mut p = EntryPatch::default();
+        r.fields(ENTRY_FIELDS, |r, i| {
             match i {
-                0 => id = Some(FromJson::read(r)?),
-                1 => model = Some(FromJson::read(r)?),
-                2 => task_type = Some(FromJson::read(r)?),
-                3 => variant = Some(FromJson::read(r)?),
-                4 => select = FromJson::read(r)?,
-                5 => when_present = FromJson::read(r)?,
-                6 => defaults = FromJson::read(r)?,
-                7 => unit = Some(Unit::read(r)?),
-                8 => quantity = QuantityRule::read(r)?,
-                9 => price_usd = Option::read(r)?,
-                10 => tiers = FromJson::read(r)?,
-                11 => hya_seat = Option::read(r)?,
-                12 => hya_only_inputs = FromJson::read(r)?,
-                13 => freeze = Option::read(r)?,
-                14 => requires_plan = Option::read(r)?,
-                15 => relax_limit = r.bool()?,
-                16 => status = Some(Status::read(r)?),
-                17 => confidence = Some(Confidence::read(r)?),
-                18 => multi_unit_confidence = Option::read(r)?,
-                19 => warning = Option::read(r)?,
-                20 => source = Some(FromJson::read(r)?),
-                _ => notes = r.text()?,
+                0 => id = Some(r.text()?),
+                1 => p.model = Some(r.text()?),
+                2 => p.task_type = Some(r.text()?),
+                3 => p.variant = Some(r.text()?),
+                4 => p.select = Some(FromJson::read(r)?),
+                5 => p.when_present = Some(FromJson::read(r)?),
+                6 => p.defaults = Some(FromJson::read(r)?),
+                7 => p.unit = Some(Unit::read(r)?),
+                8 => p.quantity = Some(QuantityRule::read(r)?),
+                9 => p.price_usd = Some(Option::read(r)?),
+                10 => p.tiers = Some(FromJson::read(r)?),
+                11 => p.hya_seat = Some(Option::read(r)?),
+                12 => p.hya_only_inputs = Some(FromJson::read(r)?),
+                13 => p.freeze = Some(Option::read(r)?),
+                14 => p.requires_plan = Some(Option::read(r)?),
+                15 => p.relax_limit = Some(r.bool()?),
+                16 => p.status = Some(Status::read(r)?),
+                17 => p.confidence = Some(Confidence::read(r)?),
+                18 => p.multi_unit_confidence = Some(Option::read(r)?),
+                19 => p.warning = Some(Option::read(r)?),
+                20 => p.source = Some(r.text()?),
+                _ => p.notes = Some(r.text()?),
             }
             Ok(())
         })?;
-        Ok(Entry {
-            id: r.need(id, "id")?,
-            model: r.need(model, "model")?,
-            task_type: r.need(task_type, "task_type")?,
-            variant: r.need(variant, "variant")?,
-            select,
-            when_present,
-            defaults,
-            unit: r.need(unit, "unit")?,
-            quantity,
-            price_usd,
-            tiers,
-            hya_seat,
-            hya_only_inputs,
-            freeze,
-            requires_plan,
-            relax_limit,
-            status: r.need(status, "status")?,
-            confidence: r.need(confidence, "confidence")?,
-            multi_unit_confidence,
-            warning,
-            source: r.need(source, "source")?,
-            notes,
-            default_labels: BTreeMap::new(),
-        })
+        p.id = r.need(id, "id")?;
+        Ok(p)
     }
 }
 
@@ -602,6 +570,7 @@ deserialize_with_reader!(
     PriceTier,
     FreezeRule,
     Entry,
+    EntryPatch,
     CatalogFile,
     OverlayFile,
     Plan,
