@@ -51,10 +51,12 @@ pub fn from_value<T: FromJson>(value: &Value) -> Result<T, Error> {
     from_str(&value.to_string())
 }
 
-/// One step of the path to the value being read.
+/// One step of the path to the value being read. Keys are kept as their place in the text
+/// (only a key with escapes is copied), since the path is only read when there is an error.
 #[derive(Clone, Debug)]
-enum Step<'a> {
-    Key(Cow<'a, str>),
+enum Step {
+    Key(std::ops::Range<usize>),
+    EscapedKey(String),
     Index(usize),
 }
 
@@ -65,7 +67,7 @@ pub struct Reader<'a> {
     /// borrow from it instead of being copied.
     static_text: Option<&'static str>,
     pos: usize,
-    path: Vec<Step<'a>>,
+    path: Vec<Step>,
 }
 
 /// Nesting deeper than this is refused: the reader recurses, and no contract value nests deep.
@@ -96,18 +98,24 @@ impl<'a> Reader<'a> {
     pub fn path(&self) -> String {
         let mut out = String::new();
         for step in &self.path {
-            match step {
-                Step::Key(k) => {
+            let key = match step {
+                Step::Key(span) => Some(&self.text[span.clone()]),
+                Step::EscapedKey(k) => Some(k.as_str()),
+                Step::Index(_) => None,
+            };
+            match (step, key) {
+                (_, Some(k)) => {
                     if !out.is_empty() {
                         out.push('.');
                     }
                     out.push_str(k);
                 }
-                Step::Index(i) => {
+                (Step::Index(i), None) => {
                     out.push('[');
                     out.push_str(&i.to_string());
                     out.push(']');
                 }
+                (_, None) => {}
             }
         }
         out
@@ -186,6 +194,11 @@ impl<'a> Reader<'a> {
     /// The next significant byte, after whitespace, without consuming it.
     fn peek(&mut self) -> Option<u8> {
         let bytes = self.bytes();
+        match bytes.get(self.pos) {
+            Some(&b) if b > b' ' => return Some(b),
+            None => return None,
+            _ => {}
+        }
         while let Some(&b) = bytes.get(self.pos) {
             if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
                 self.pos += 1;
@@ -473,7 +486,13 @@ impl<'a> Reader<'a> {
             }
             Some(b'-' | b'0'..=b'9') => {
                 let text = self.number_text()?;
-                Value::Number(Number::from_str(text).map_err(|_| self.syntax("invalid number"))?)
+                // JSON integers have no leading zeros, so a `u64` prints back to the same
+                // digits; anything else keeps its text through serde_json's own reading.
+                let number = match text.parse::<u64>() {
+                    Ok(n) => Number::from(n),
+                    Err(_) => Number::from_str(text).map_err(|_| self.syntax("invalid number"))?,
+                };
+                Value::Number(number)
             }
             _ => return Err(self.syntax("expected a value")),
         })
@@ -530,14 +549,20 @@ impl<'a> Reader<'a> {
             if self.peek() != Some(b'"') {
                 return Err(self.syntax("expected a string key"));
             }
-            let key = self.string()?;
-            self.expect_byte(b':', "expected `:` after a key")?;
-            self.path.push(Step::Key(key));
-            let Some(Step::Key(key)) = self.path.last() else {
-                unreachable!("a key was just pushed")
-            };
-            let key = key.clone();
-            each(self, &key)?;
+            match self.string_or_span()? {
+                Ok(span) => {
+                    let text: &'a str = self.text;
+                    let key = &text[span.clone()];
+                    self.expect_byte(b':', "expected `:` after a key")?;
+                    self.path.push(Step::Key(span));
+                    each(self, key)?;
+                }
+                Err(escaped) => {
+                    self.expect_byte(b':', "expected `:` after a key")?;
+                    self.path.push(Step::EscapedKey(escaped.clone()));
+                    each(self, &escaped)?;
+                }
+            }
             self.path.pop();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -568,10 +593,17 @@ impl<'a> Reader<'a> {
     ) -> Result<u64, Error> {
         debug_assert!(fields.len() <= 64);
         let mut seen = 0u64;
+        // Files mostly list fields in the order of `fields`: try the one after the last first.
+        let mut next = 0;
         self.walk_object(&mut |r, key| {
-            let Some(i) = fields.iter().position(|f| *f == key) else {
-                return Err(r.unknown_field(key, fields));
+            let i = match fields.get(next) {
+                Some(f) if *f == key => next,
+                _ => match fields.iter().position(|f| *f == key) {
+                    Some(i) => i,
+                    None => return Err(r.unknown_field(key, fields)),
+                },
             };
+            next = i + 1;
             if seen & (1 << i) != 0 {
                 return Err(r.error(format!("duplicate field `{key}`")));
             }
@@ -663,8 +695,9 @@ fn plain_run_end(bytes: &[u8], from: usize) -> usize {
     };
     let mut i = from;
     while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
         let word = u64::from_le_bytes(word);
         // Bytes below 0x20 have their top three bits clear; `has_byte`-style test on them.
         let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
