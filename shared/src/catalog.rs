@@ -21,8 +21,28 @@ use crate::plans::{AccountFacts, HyaSeat, Plan, UsageMode};
 use crate::text::Text;
 use crate::topup::TopUpTier;
 
-/// The built-in catalog file.
+/// The built-in catalog file: the source of truth, compiled to Rust data by `build.rs` (see
+/// [`Catalog::load_builtin`]) and kept here for whoever wants the file itself.
 pub const BUILTIN_JSON: &str = include_str!("../catalog/2026-11.json");
+
+/// The built-in catalog as Rust data, generated from [`BUILTIN_JSON`] at build time.
+mod compiled {
+    use std::collections::BTreeMap;
+
+    use rust_decimal::Decimal;
+    use serde_json::Value;
+
+    use super::{
+        CatalogFile, Confidence, Entry, FreezeRule, PriceTier, QuantityRule, Status, SumWhen, Unit,
+    };
+    use crate::contract::{Mode, PlanId};
+    use crate::money::{Dec, Usd};
+    use crate::plans::{AccountFacts, HyaSeat, Plan, PlanLimits, SeatStatus, UsageMode};
+    use crate::text::Text;
+    use crate::topup::TopUpTier;
+
+    include!(concat!(env!("OUT_DIR"), "/builtin_catalog.rs"));
+}
 
 /// How sure we are of a figure (facts, preamble). `overlay` marks a price the user supplied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
@@ -453,8 +473,7 @@ impl Catalog {
         static BUILTIN: OnceLock<Catalog> = OnceLock::new();
         BUILTIN.get_or_init(|| {
             // The file is validated by the test suite; a broken build cannot reach users.
-            Catalog::from_static_json(BUILTIN_JSON)
-                .unwrap_or_else(|e| panic!("built-in catalog: {e}"))
+            Catalog::load_builtin().unwrap_or_else(|e| panic!("built-in catalog: {e}"))
         })
     }
 
@@ -463,6 +482,12 @@ impl Catalog {
         let file: CatalogFile = Error::parse_str(text)
             .map_err(|e| Error::catalog(format!("catalog: {}", e.message)))?;
         Catalog::from_file(file, None)
+    }
+
+    /// Loads the built-in catalog afresh from its compiled form (see `build.rs`): nothing is
+    /// parsed; [`Catalog::builtin`] does this once per process.
+    pub fn load_builtin() -> Result<Catalog, Error> {
+        Catalog::from_file(compiled::builtin_file(), None)
     }
 
     /// Loads a catalog compiled into the program; its strings are borrowed, not copied.
@@ -805,6 +830,27 @@ mod tests {
         assert_eq!(c.version(), "2026-11");
         assert!(c.overlay().is_none());
         assert!(c.entries().len() >= 100);
+    }
+
+    /// The compiled catalog is the file, field for field, as the JSON reader reads it.
+    #[test]
+    fn the_compiled_catalog_is_the_json_file() {
+        let compiled = Catalog::load_builtin().expect("valid");
+        let read = Catalog::from_static_json(BUILTIN_JSON).expect("parses");
+        assert_eq!(compiled.entries(), read.entries());
+        let (a, b) = (compiled.file(), read.file());
+        assert_eq!(a.version, b.version);
+        assert_eq!(a.description, b.description);
+        assert_eq!(a.plans, b.plans);
+        assert_eq!(a.usage_modes, b.usage_modes);
+        assert_eq!(a.hya_seats, b.hya_seats);
+        assert_eq!(a.top_up_tiers, b.top_up_tiers);
+        assert_eq!(a.account_facts, b.account_facts);
+        // Decimals compare by value; the written form must also match (scale included).
+        assert_eq!(
+            serde_json::to_value(a).unwrap(),
+            serde_json::to_value(b).unwrap()
+        );
     }
 
     #[test]
