@@ -3,7 +3,10 @@
 # then HTTP requests per second for estimate_cost with wrk (Debian's package, installed if
 # missing) on loopback. Not part of CI; the figures go to BENCHMARKS.md.
 #
-#   scripts/bench-mcp.sh [--quick]
+#   scripts/bench-mcp.sh [--quick] [--instructions]
+#
+# --quick runs fewer iterations; --instructions adds callgrind instruction counts per call
+# (valgrind; minutes), which stay comparable between builds on a busy machine.
 #
 # The server runs without a PiAPI key and with the credit ledger off (PIAPI_BILLING_LEDGER=off
 # unless set), so the figures are the billing tools' own.
@@ -15,7 +18,7 @@ log() { printf 'bench-mcp: %s\n' "$*" >&2; }
 (cd "$ROOT" && cargo build --quiet --release -p piapi-billing-mcp --bin piapi-billing-mcp)
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/piapi-billing-mcp"
 DURATION=20s
-[ "${1:-}" = "--quick" ] && DURATION=5s
+for arg in "$@"; do [ "$arg" = "--quick" ] && DURATION=5s; done
 
 python3 "$ROOT/mcp-server/benches/stdio.py" "$BIN" "$@"
 

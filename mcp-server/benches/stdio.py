@@ -1,19 +1,26 @@
 #!/usr/bin/env python3
 """Benchmarks the piapi-billing-mcp release binary over stdio (issue 3's budgets).
 
-Usage: stdio.py BINARY [--quick]   (scripts/bench-mcp.sh builds the binary and runs this)
+Usage: stdio.py BINARY [--quick] [--instructions]
+       (scripts/bench-mcp.sh builds the binary and runs this)
 
 Prints one JSON object: cold start to the initialize reply, peak RSS after tools/list, and the
 estimate_cost round trip for 1 task and for 1,000 lines. Times include this driver's own pipe
 I/O (buffered pipes: an unbuffered readline costs one read(2) per byte), so they are upper
 bounds on the server's share. Standard library only.
+
+With --instructions (needs valgrind), it also counts the server's instructions per call under
+callgrind: slow, but the same count whatever else the shared machine is doing, so two builds
+can be compared when wall and CPU times are swamped by the other engineers' compilers.
 """
 
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 INIT = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
@@ -148,6 +155,31 @@ def round_trip(binary, tasks, warmup, runs):
                                  "lines": len(tasks), "reply_bytes": len(reply)}
 
 
+def instructions_total(binary, calls, tasks):
+    """Instructions the server executes for the handshake, tools/list and `calls` estimates."""
+    with tempfile.TemporaryDirectory() as work:
+        out = os.path.join(work, "callgrind.out")
+        wrapper = os.path.join(work, "server.sh")
+        with open(wrapper, "w") as script:
+            script.write(f'#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file={out} "{binary}" "$@"\n')
+        os.chmod(wrapper, 0o755)
+        server = Server(wrapper)
+        server.handshake()
+        server.request("tools/list")
+        for _ in range(calls):
+            reply = server.request("tools/call", {"name": "estimate_cost", "arguments": {"tasks": tasks}})
+            assert b'"structuredContent"' in reply, reply[:200]
+        server.close()
+        with open(out) as profile:
+            totals = re.search(r"^totals: (\d+)", profile.read(), re.MULTILINE)
+        return int(totals.group(1))
+
+
+def instructions_per_call(binary, tasks, calls):
+    """The difference of two runs, so start-up and tools/list cancel out."""
+    return (instructions_total(binary, 1 + calls, tasks) - instructions_total(binary, 1, tasks)) // calls
+
+
 def main():
     binary = sys.argv[1]
     quick = "--quick" in sys.argv
@@ -161,6 +193,12 @@ def main():
         "estimate_cost_1000_lines_stdio": round_trip(binary, [MIX[i % len(MIX)] for i in range(1000)],
                                                       5, 20 if quick else 200),
     }
+    if "--instructions" in sys.argv:
+        out["instructions_per_call"] = {
+            "estimate_cost_1_task": instructions_per_call(binary, [KLING], 200),
+            "estimate_cost_1000_lines": instructions_per_call(binary, [MIX[i % len(MIX)] for i in range(1000)], 5),
+            "startup_initialize_and_tools_list": instructions_total(binary, 0, [KLING]),
+        }
     print(json.dumps(out, indent=2))
 
 

@@ -135,9 +135,10 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> Result<(), Error> {
-    if cli.command.is_none() {
-        // The tool schemas are generated on the second core while this one loads the catalog.
-        BillingServer::prepare_routers();
+    if cli.command.is_none() && cli.http.is_some() {
+        // The tool schemas are generated on the second core while this one loads the catalog
+        // (stdio builds them after its `initialize` reply instead; see `serve_stdio`).
+        BillingServer::prepare_routers_in_background();
     }
     let billing = load_billing(cli.catalog.as_deref(), cli.price_overlay.as_deref())?;
     match cli.command {
@@ -200,6 +201,9 @@ pub async fn serve_stdio(server: BillingServer) -> Result<(), Error> {
         .serve(crate::stdio::transport())
         .await
         .map_err(|e| Error::Service(e.to_string()))?;
+    // `initialize` is answered; the client is reading the reply, so build the tool schemas
+    // before its first `tools/list` arrives.
+    BillingServer::prepare_routers();
     running
         .waiting()
         .await

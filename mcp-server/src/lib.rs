@@ -14,6 +14,7 @@ pub mod cli;
 pub mod error;
 pub mod http;
 pub mod ledger;
+pub mod output;
 pub mod piapi_client;
 pub mod prompts;
 pub mod resources;

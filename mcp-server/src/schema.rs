@@ -8,29 +8,47 @@
 //! - in input schemas, `null` is dropped from a type array: every nullable argument is also
 //!   optional, and leaving it out says the same thing;
 //! - any remaining multi-type array becomes `anyOf` branches with one `type` each.
+//!
+//! Every tool names its schemas with [`input`] and [`output`] (`#[tool(input_schema = ...,
+//! output_schema = ...)]`) rather than letting rmcp derive them: rmcp keeps each schema it
+//! derives in per-thread caches, two copies per type, for the life of the thread, which on the
+//! stdio server's single thread held ~1 MB beyond the rewritten schemas actually served. These
+//! functions produce the same schemas as rmcp (same generator settings, top-level `title` and
+//! `description` removed), rewritten in place, and keep nothing.
 
 use std::sync::Arc;
 
-use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::JsonObject;
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
-/// Rewrites the input and output schema of every tool in `router`.
-pub fn make_portable<S>(router: &mut ToolRouter<S>) {
-    for route in router.map.values_mut() {
-        route.attr.input_schema = rewrite(&route.attr.input_schema, true);
-        if let Some(output) = &route.attr.output_schema {
-            route.attr.output_schema = Some(rewrite(output, false));
-        }
-    }
+/// The `inputSchema` of a tool taking arguments of contract type `T` (what `T` accepts).
+pub fn input<T: JsonSchema>() -> Arc<JsonObject> {
+    generate::<T>(SchemaSettings::draft2020_12(), true)
 }
 
-fn rewrite(schema: &Arc<JsonObject>, is_input: bool) -> Arc<JsonObject> {
-    let mut value = Value::Object(schema.as_ref().clone());
+/// The `outputSchema` of a tool returning `T` (what `T` serializes to).
+pub fn output<T: JsonSchema>() -> Arc<JsonObject> {
+    generate::<T>(SchemaSettings::draft2020_12().for_serialize(), false)
+}
+
+fn generate<T: JsonSchema>(settings: SchemaSettings, is_input: bool) -> Arc<JsonObject> {
+    let mut value = settings
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value();
     single_types(&mut value, is_input);
     match value {
-        Value::Object(object) => Arc::new(object),
-        _ => schema.clone(),
+        Value::Object(mut object) => {
+            // The name and doc comment of the Rust type: noise to a model, as rmcp says.
+            object.remove("title");
+            object.remove("description");
+            Arc::new(object)
+        }
+        // A boolean schema: `true` accepts anything, as the empty schema does. No contract
+        // type produces one.
+        _ => Arc::new(JsonObject::new()),
     }
 }
 
@@ -70,11 +88,45 @@ fn single_types(value: &mut Value, drop_null: bool) {
 mod tests {
     use super::*;
 
-    fn run(schema: Value, is_input: bool) -> Value {
-        let Value::Object(object) = schema else {
-            panic!("object")
+    fn run(mut schema: Value, is_input: bool) -> Value {
+        single_types(&mut schema, is_input);
+        schema
+    }
+
+    /// rmcp's own schema for `T`, rewritten the old way: what [`input`] and [`output`] must
+    /// reproduce.
+    fn rmcp_rewritten(schema: &Arc<JsonObject>, is_input: bool) -> Value {
+        run(Value::Object(schema.as_ref().clone()), is_input)
+    }
+
+    #[test]
+    fn schemas_match_rmcps_after_the_rewrite() {
+        use piapi_billing::{EstimateArgs, EstimateResult, NoArgs, PrecheckArgs, PrecheckResult};
+        use rmcp::handler::server::common::{schema_for_input, schema_for_output};
+        let input_of = |ours: Arc<JsonObject>, theirs: Result<Arc<JsonObject>, String>| {
+            assert_eq!(
+                Value::Object(ours.as_ref().clone()),
+                rmcp_rewritten(&theirs.expect("object root"), true)
+            );
         };
-        Value::Object(rewrite(&Arc::new(object), is_input).as_ref().clone())
+        input_of(input::<EstimateArgs>(), schema_for_input::<EstimateArgs>());
+        input_of(input::<PrecheckArgs>(), schema_for_input::<PrecheckArgs>());
+        input_of(input::<NoArgs>(), schema_for_input::<NoArgs>());
+        for (ours, theirs) in [
+            (
+                output::<EstimateResult>(),
+                schema_for_output::<EstimateResult>(),
+            ),
+            (
+                output::<PrecheckResult>(),
+                schema_for_output::<PrecheckResult>(),
+            ),
+        ] {
+            assert_eq!(
+                Value::Object(ours.as_ref().clone()),
+                rmcp_rewritten(&theirs, false)
+            );
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler, prompt_handler, tool_handler};
 
 use crate::ledger::LedgerSlot;
 use crate::piapi_client::PiapiClient;
-use crate::{resources, schema};
+use crate::resources;
 
 /// The name clients show for this server (rmcp would otherwise report itself as "rmcp").
 pub const SERVER_NAME: &str = "piapi-billing-mcp";
@@ -89,7 +89,8 @@ pub struct BillingServer {
 }
 
 /// The tool and prompt routers: the same for every server in the process, and costly to build
-/// (every tool's input and output JSON Schema is generated and rewritten), so built once.
+/// (every tool's input and output JSON Schema is generated, see [`crate::schema`]), so built
+/// once.
 struct Routers {
     tools: ToolRouter<BillingServer>,
     prompts: PromptRouter<BillingServer>,
@@ -109,20 +110,25 @@ impl BillingServer {
     }
 
     /// Starts building the routers on another thread, so that the schemas are generated
-    /// while the main thread parses the catalog and answers `initialize`; the first request
-    /// that needs them waits for the build if it is still running.
-    pub fn prepare_routers() {
+    /// while the main thread parses the catalog; the first request that needs them waits for
+    /// the build if it is still running. For the multi-threaded HTTP server, whose threads
+    /// exist anyway.
+    pub fn prepare_routers_in_background() {
         std::thread::spawn(Self::routers);
     }
 
+    /// Builds the routers now unless they are built already. The stdio server calls this
+    /// right after its `initialize` reply, while the client reads it: the schemas stay off the
+    /// cold start, and the process keeps one thread and one malloc arena (BENCHMARKS.md, MCP
+    /// server, has the resident-memory figures).
+    pub fn prepare_routers() {
+        Self::routers();
+    }
+
     fn routers() -> &'static Routers {
-        ROUTERS.get_or_init(|| {
-            let mut tools = Self::tool_router() + Self::ledger_router();
-            schema::make_portable(&mut tools);
-            Routers {
-                tools,
-                prompts: Self::prompt_router(),
-            }
+        ROUTERS.get_or_init(|| Routers {
+            tools: Self::tool_router() + Self::ledger_router(),
+            prompts: Self::prompt_router(),
         })
     }
 

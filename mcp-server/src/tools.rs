@@ -6,18 +6,20 @@
 //! missing key, PiAPI being down) is a tool result with `isError: true` and text only, never a
 //! JSON-RPC error, so the model sees the message and can correct itself.
 //!
-//! Return types are spelled `Result<Json<T>, String>` in full: rmcp's `#[tool]` macro reads
-//! them syntactically to emit the output schema, and does not see through a type alias.
+//! Each tool names its input and output schemas ([`crate::schema`]) beside its description,
+//! so the schemas clients see are generated once, portable, and not cached by rmcp.
 
 use piapi_billing::{
     CheckBalanceResult, EstimateArgs, EstimateResult, GetTaskCostArgs, ListPricesArgs,
     ListPricesResult, NoArgs, PlansResult, PrecheckArgs, PrecheckResult, QuoteTopUpArgs,
     TaskCostResult, TopUpQuote,
 };
-use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{tool, tool_router};
 
 use crate::args::CoreArgs;
+use crate::output::Structured;
+use crate::schema;
 use crate::server::BillingServer;
 
 /// The message of a core error already names the field and the allowed values.
@@ -28,6 +30,8 @@ fn core_error(err: piapi_billing::Error) -> String {
 #[tool_router(router = tool_router, vis = "pub(crate)")]
 impl BillingServer {
     #[tool(
+        input_schema = schema::input::<EstimateArgs>(),
+        output_schema = schema::output::<EstimateResult>(),
         title = "Estimate cost",
         description = "Price PiAPI tasks before submitting them. Pass each task exactly as it \
             would be POSTed to /api/v1/task (model, task_type, input, optional config), plus an \
@@ -47,16 +51,18 @@ impl BillingServer {
     fn estimate_cost(
         &self,
         Parameters(args): Parameters<CoreArgs<EstimateArgs>>,
-    ) -> Result<Json<EstimateResult>, String> {
+    ) -> Result<Structured<EstimateResult>, String> {
         let args = args.parse().map_err(core_error)?;
         self.state
             .billing
             .estimate_cost(&args)
-            .map(Json)
+            .map(Structured)
             .map_err(core_error)
     }
 
     #[tool(
+        input_schema = schema::input::<PrecheckArgs>(),
+        output_schema = schema::output::<PrecheckResult>(),
         title = "Pre-check credits",
         description = "Decide whether the account can afford a batch of PiAPI tasks before \
             submitting it. Takes the estimate_cost arguments plus balance_usd, frozen_usd and \
@@ -75,7 +81,7 @@ impl BillingServer {
     async fn precheck_credits(
         &self,
         Parameters(args): Parameters<CoreArgs<PrecheckArgs>>,
-    ) -> Result<Json<PrecheckResult>, String> {
+    ) -> Result<Structured<PrecheckResult>, String> {
         let mut args = args.parse().map_err(core_error)?;
         if args.balance_usd.is_none() && self.state.has_balance_source() {
             let balance = self.state.fetch_balance().await.map_err(|e| {
@@ -92,11 +98,13 @@ impl BillingServer {
         self.state
             .billing
             .precheck_credits(&args)
-            .map(Json)
+            .map(Structured)
             .map_err(core_error)
     }
 
     #[tool(
+        input_schema = schema::input::<NoArgs>(),
+        output_schema = schema::output::<PlansResult>(),
         title = "List plans",
         description = "PiAPI's plans (Free, Creator, Pro, Enterprise) with monthly price, \
             features and limits; the usage modes (pay-as-you-go from credits, or \
@@ -112,12 +120,14 @@ impl BillingServer {
     fn list_plans(
         &self,
         Parameters(args): Parameters<CoreArgs<NoArgs>>,
-    ) -> Result<Json<PlansResult>, String> {
+    ) -> Result<Structured<PlansResult>, String> {
         let NoArgs {} = args.parse().map_err(core_error)?;
-        Ok(Json(self.state.billing.list_plans()))
+        Ok(Structured(self.state.billing.list_plans()))
     }
 
     #[tool(
+        input_schema = schema::input::<ListPricesArgs>(),
+        output_schema = schema::output::<ListPricesResult>(),
         title = "List prices",
         description = "Search the price catalog. Filter by exact model (e.g. \"kling\", \
             \"Qubico/flux1-dev\"), exact task_type, and/or a case-insensitive query over model, \
@@ -135,16 +145,18 @@ impl BillingServer {
     fn list_prices(
         &self,
         Parameters(args): Parameters<CoreArgs<ListPricesArgs>>,
-    ) -> Result<Json<ListPricesResult>, String> {
+    ) -> Result<Structured<ListPricesResult>, String> {
         let args = args.parse().map_err(core_error)?;
         self.state
             .billing
             .list_prices(&args)
-            .map(Json)
+            .map(Structured)
             .map_err(core_error)
     }
 
     #[tool(
+        input_schema = schema::input::<QuoteTopUpArgs>(),
+        output_schema = schema::output::<TopUpQuote>(),
         title = "Quote a top-up",
         description = "Price a one-time PiAPI credit top-up of amount_usd (> 0): the bonus \
             percentage and bonus credits it earns (tiers apply strictly above $650, $2,700, \
@@ -160,16 +172,18 @@ impl BillingServer {
     fn quote_top_up(
         &self,
         Parameters(args): Parameters<CoreArgs<QuoteTopUpArgs>>,
-    ) -> Result<Json<TopUpQuote>, String> {
+    ) -> Result<Structured<TopUpQuote>, String> {
         let args = args.parse().map_err(core_error)?;
         self.state
             .billing
             .quote_top_up(&args)
-            .map(Json)
+            .map(Structured)
             .map_err(core_error)
     }
 
     #[tool(
+        input_schema = schema::input::<NoArgs>(),
+        output_schema = schema::output::<CheckBalanceResult>(),
         title = "Check balance",
         description = "Read the PiAPI account's live balance: available and frozen USD, the \
             plan, credit-pack totals, the account id and name, and per-account concurrency \
@@ -185,12 +199,14 @@ impl BillingServer {
     async fn check_balance(
         &self,
         Parameters(args): Parameters<CoreArgs<NoArgs>>,
-    ) -> Result<Json<CheckBalanceResult>, String> {
+    ) -> Result<Structured<CheckBalanceResult>, String> {
         let NoArgs {} = args.parse().map_err(core_error)?;
-        self.state.fetch_balance().await.map(Json)
+        self.state.fetch_balance().await.map(Structured)
     }
 
     #[tool(
+        input_schema = schema::input::<GetTaskCostArgs>(),
+        output_schema = schema::output::<TaskCostResult>(),
         title = "Get a task's cost",
         description = "Show what PiAPI really charged for a submitted task (frozen and consumed \
             USD and points, status) beside the catalog's estimate of that task's own input, so \
@@ -206,7 +222,7 @@ impl BillingServer {
     async fn get_task_cost(
         &self,
         Parameters(args): Parameters<CoreArgs<GetTaskCostArgs>>,
-    ) -> Result<Json<TaskCostResult>, String> {
+    ) -> Result<Structured<TaskCostResult>, String> {
         let GetTaskCostArgs { task_id } = args.parse().map_err(core_error)?;
         let task_id = task_id.trim();
         if task_id.is_empty() {
@@ -224,7 +240,7 @@ impl BillingServer {
         piapi
             .task_cost(&self.state.billing, task_id)
             .await
-            .map(Json)
+            .map(Structured)
             .map_err(|e| e.to_string())
     }
 }

@@ -13,13 +13,15 @@ use piapi_billing::ledger::{
 };
 use piapi_billing::money::Usd;
 use piapi_billing::{EstimateArgs, Mode, PlanId, QuoteTopUpArgs, TaskSpec};
-use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::service::{LedgerService, system_now};
 use crate::args::CoreArgs;
+use crate::output::Structured;
+use crate::schema;
 use crate::server::BillingServer;
 
 /// A hold lives this long unless the caller says otherwise: above the slowest PiAPI video job.
@@ -260,6 +262,8 @@ impl BillingServer {
 #[tool_router(router = ledger_router, vis = "pub(crate)")]
 impl BillingServer {
     #[tool(
+        input_schema = schema::input::<ReserveCreditsArgs>(),
+        output_schema = schema::output::<ReserveCreditsResult>(),
         title = "Reserve credits",
         description = "Hold credits in the server's own ledger before starting a paid job, so \
             two agents or workflow branches cannot both spend the same last dollars. Give \
@@ -278,7 +282,7 @@ impl BillingServer {
     async fn reserve_credits(
         &self,
         Parameters(args): Parameters<CoreArgs<ReserveCreditsArgs>>,
-    ) -> Result<Json<ReserveCreditsResult>, String> {
+    ) -> Result<Structured<ReserveCreditsResult>, String> {
         let args = parse(args)?;
         let amount = match (&args.amount_usd, &args.tasks) {
             (Some(amount), None) => *amount,
@@ -308,7 +312,7 @@ impl BillingServer {
             return Err(unexpected(&outcome));
         };
         let balance = ledger.account(&r.account).await.map_err(ledger_error)?;
-        Ok(Json(ReserveCreditsResult {
+        Ok(Structured(ReserveCreditsResult {
             hold_id: r.hold_id.to_string(),
             account: r.account.to_string(),
             amount_usd: r.amount_usd,
@@ -319,6 +323,8 @@ impl BillingServer {
     }
 
     #[tool(
+        input_schema = schema::input::<SettleHoldArgs>(),
+        output_schema = schema::output::<SettleHoldResult>(),
         title = "Settle a hold",
         description = "Charge a hold with the real cost of its job and release the rest. Give \
             amount_usd (at most the held amount), or task_id of a finished PiAPI task to charge \
@@ -335,7 +341,7 @@ impl BillingServer {
     async fn settle_hold(
         &self,
         Parameters(args): Parameters<CoreArgs<SettleHoldArgs>>,
-    ) -> Result<Json<SettleHoldResult>, String> {
+    ) -> Result<Structured<SettleHoldResult>, String> {
         let args = parse(args)?;
         let hold_id = HoldId::new(args.hold_id).map_err(ledger_error)?;
         let (amount, task_id) = match (args.amount_usd, args.task_id) {
@@ -354,7 +360,7 @@ impl BillingServer {
             return Err(unexpected(&outcome));
         };
         let balance = ledger.account(&s.account).await.map_err(ledger_error)?;
-        Ok(Json(SettleHoldResult {
+        Ok(Structured(SettleHoldResult {
             hold_id: s.hold_id.to_string(),
             account: s.account.to_string(),
             held_usd: s.held_usd,
@@ -368,6 +374,8 @@ impl BillingServer {
     }
 
     #[tool(
+        input_schema = schema::input::<ReleaseHoldArgs>(),
+        output_schema = schema::output::<ReleaseHoldResult>(),
         title = "Release a hold",
         description = "Give a hold's whole amount back to its account, e.g. when its job failed \
             or was never submitted. Safe to repeat; releasing an expired hold reports that it \
@@ -382,7 +390,7 @@ impl BillingServer {
     async fn release_hold(
         &self,
         Parameters(args): Parameters<CoreArgs<ReleaseHoldArgs>>,
-    ) -> Result<Json<ReleaseHoldResult>, String> {
+    ) -> Result<Structured<ReleaseHoldResult>, String> {
         let args = parse(args)?;
         let hold_id = HoldId::new(args.hold_id).map_err(ledger_error)?;
         let ledger = self.ledger().await?;
@@ -394,7 +402,7 @@ impl BillingServer {
             return Err(unexpected(&outcome));
         };
         let balance = ledger.account(&r.account).await.map_err(ledger_error)?;
-        Ok(Json(ReleaseHoldResult {
+        Ok(Structured(ReleaseHoldResult {
             hold_id: r.hold_id.to_string(),
             account: r.account.to_string(),
             released_usd: r.released_usd,
@@ -405,6 +413,8 @@ impl BillingServer {
     }
 
     #[tool(
+        input_schema = schema::input::<ListHoldsArgs>(),
+        output_schema = schema::output::<ListHoldsResult>(),
         title = "List open holds",
         description = "Show the credits currently held, oldest first, with each hold's age and \
             time left before it expires by itself: stuck holds are the old ones on top. \
@@ -419,7 +429,7 @@ impl BillingServer {
     async fn list_holds(
         &self,
         Parameters(args): Parameters<CoreArgs<ListHoldsArgs>>,
-    ) -> Result<Json<ListHoldsResult>, String> {
+    ) -> Result<Structured<ListHoldsResult>, String> {
         let args = parse(args)?;
         let limit = args.limit.unwrap_or(DEFAULT_LIST_LIMIT);
         if !(1..=MAX_LIST_LIMIT).contains(&limit) {
@@ -438,7 +448,7 @@ impl BillingServer {
             .await
             .map_err(ledger_error)?;
         let now = system_now();
-        Ok(Json(ListHoldsResult {
+        Ok(Structured(ListHoldsResult {
             total_held_usd: Usd(holds.iter().map(|h| h.amount.0).sum()),
             holds: holds
                 .into_iter()
@@ -458,6 +468,8 @@ impl BillingServer {
     }
 
     #[tool(
+        input_schema = schema::input::<GrantCreditsArgs>(),
+        output_schema = schema::output::<GrantCreditsResult>(),
         title = "Grant credits",
         description = "Add budget to a ledger account (created on its first grant), e.g. after \
             a PiAPI top-up or to give an agent or team its allowance. With \
@@ -473,7 +485,7 @@ impl BillingServer {
     async fn grant_credits(
         &self,
         Parameters(args): Parameters<CoreArgs<GrantCreditsArgs>>,
-    ) -> Result<Json<GrantCreditsResult>, String> {
+    ) -> Result<Structured<GrantCreditsResult>, String> {
         let args = parse(args)?;
         let bonus = if args.apply_top_up_bonus {
             let quote = self
@@ -502,7 +514,7 @@ impl BillingServer {
             return Err(unexpected(&outcome));
         };
         let balance = ledger.account(&grant.account).await.map_err(ledger_error)?;
-        Ok(Json(GrantCreditsResult {
+        Ok(Structured(GrantCreditsResult {
             granted_at: rfc3339(grant.granted_at),
             grant,
             balance,
