@@ -26,6 +26,7 @@ use crate::topup::TopUpTier;
 pub const BUILTIN_JSON: &str = include_str!("../catalog/2026-11.json");
 
 /// The built-in catalog as Rust data, generated from [`BUILTIN_JSON`] at build time.
+#[cfg(not(target_arch = "wasm32"))]
 mod compiled {
     use std::collections::BTreeMap;
 
@@ -484,10 +485,19 @@ impl Catalog {
         Catalog::from_file(file, None)
     }
 
-    /// Loads the built-in catalog afresh from its compiled form (see `build.rs`): nothing is
-    /// parsed; [`Catalog::builtin`] does this once per process.
+    /// Loads the built-in catalog afresh; [`Catalog::builtin`] does this once per process.
+    ///
+    /// Natively it is built from its compiled form (see `build.rs`), parsing nothing. In
+    /// WebAssembly the JSON text is read instead (strings borrowed): there the builder function
+    /// compresses worse than the text it replaces and the module's size is what counts, while
+    /// the reader is in the module anyway for overlays. A test holds both to the same catalog.
     pub fn load_builtin() -> Result<Catalog, Error> {
-        Catalog::from_file(compiled::builtin_file(), None)
+        #[cfg(not(target_arch = "wasm32"))]
+        let file = compiled::builtin_file();
+        #[cfg(target_arch = "wasm32")]
+        let file: CatalogFile = crate::json::from_static_str(BUILTIN_JSON)
+            .map_err(|e| Error::catalog(format!("catalog: {}", e.message)))?;
+        Catalog::from_file(file, None)
     }
 
     /// Loads a catalog compiled into the program; its strings are borrowed, not copied.

@@ -132,7 +132,7 @@ fn decimal_input_schema(description: &str) -> Schema {
 }
 
 macro_rules! decimal_newtype {
-    ($(#[$meta:meta])* $name:ident, $format:path, $schema_desc:literal) => {
+    ($(#[$meta:meta])* $name:ident, $canonical:path, $schema_desc:literal) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(pub Decimal);
@@ -153,13 +153,19 @@ macro_rules! decimal_newtype {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str(&$format(self.0))
+                fmt::Display::fmt(&$canonical(self.0), f)
             }
         }
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&$format(self.0))
+                // Every amount of a result is written; formatting on the stack spares one
+                // allocation each.
+                let mut text = StackText::new();
+                match fmt::Write::write_fmt(&mut text, format_args!("{}", $canonical(self.0))) {
+                    Ok(()) => s.serialize_str(text.as_str()),
+                    Err(_) => s.serialize_str(&$canonical(self.0).to_string()),
+                }
             }
         }
 
@@ -195,29 +201,69 @@ macro_rules! decimal_newtype {
 decimal_newtype!(
     /// An amount of US dollars. Printed with at least two decimals ("2.00", "0.0015").
     Usd,
-    format_usd,
+    canonical_usd,
     "US dollars as a decimal string, e.g. \"12.50\" (a JSON number is accepted on input)"
 );
 
 decimal_newtype!(
     /// A quantity or a percentage, printed without trailing zeros ("10", "2.5").
     Dec,
-    format_plain,
+    canonical_plain,
     "an exact decimal as a string, e.g. \"10\" or \"2.5\" (a JSON number is accepted on input)"
 );
 
 /// Formats dollars: trailing zeros trimmed, but never fewer than two decimals.
 pub fn format_usd(d: Decimal) -> String {
-    let mut n = d.normalize();
-    if n.scale() < 2 {
-        n.rescale(2);
-    }
-    n.to_string()
+    canonical_usd(d).to_string()
 }
 
 /// Formats a plain decimal with no trailing zeros.
 pub fn format_plain(d: Decimal) -> String {
-    d.normalize().to_string()
+    canonical_plain(d).to_string()
+}
+
+/// The value scaled as dollars print: trailing zeros trimmed, at least two decimals.
+fn canonical_usd(d: Decimal) -> Decimal {
+    let mut n = d.normalize();
+    if n.scale() < 2 {
+        n.rescale(2);
+    }
+    n
+}
+
+fn canonical_plain(d: Decimal) -> Decimal {
+    d.normalize()
+}
+
+/// Text formatted into a fixed buffer: a `Decimal` prints in at most 31 bytes (28 digits,
+/// sign, point, leading zero); longer text is refused and the caller falls back to a `String`.
+struct StackText {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl StackText {
+    fn new() -> Self {
+        StackText {
+            buf: [0; 40],
+            len: 0,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only whole `&str`s are appended, so the bytes are UTF-8.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 /// Converts dollars to PiAPI points, refusing fractions of a point and values a JavaScript
@@ -258,6 +304,25 @@ mod tests {
 
     fn usd(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn amounts_serialize_as_they_display_at_every_size() {
+        for d in [
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(1, 28),
+            Decimal::ZERO,
+            usd("0.28"),
+        ] {
+            for (json, shown) in [
+                (serde_json::to_string(&Usd(d)), Usd(d).to_string()),
+                (serde_json::to_string(&Dec(d)), Dec(d).to_string()),
+            ] {
+                assert_eq!(json.unwrap(), format!("\"{shown}\""));
+            }
+        }
+        assert_eq!(Usd(usd("2")).to_string(), "2.00");
     }
 
     #[test]
