@@ -2,7 +2,7 @@
 # Builds the optimised npm package in wasm-plugin/pkg/ (see wasm-plugin/README.md).
 #
 #   cargo (profile wasm-release) → wasm-bindgen (web, nodejs and no-modules glue over one
-#   module) → wasm-opt -O3 (npm binaryen 132) → package entry points and the single-file build
+#   module) → wasm-opt -Os (npm binaryen 132) → package entry points and the single-file build
 #   → a load-and-call smoke test of every entry (what caught binaryen 108's bad table export).
 #
 # Installs its tools first (scripts/setup-wasm.sh; the browser only for the tests).
@@ -32,9 +32,10 @@ done
 cmp -s "$WORK/web/${NAME}_bg.wasm" "$WORK/nodejs/${NAME}_bg.wasm"
 cmp -s "$WORK/web/${NAME}_bg.wasm" "$WORK/no-modules/${NAME}_bg.wasm"
 
-# -O3 rather than -Oz: measured 2.5-3x faster per call for 1.5 % more bytes (BENCHMARKS.md).
-log "wasm-opt -O3"
-"$TOOLS/npm/node_modules/.bin/wasm-opt" -O3 --strip-debug --strip-producers \
+# -Os: -O3, -Oz, -Os and -O3 --gufa measured within 1 % of each other in size and per-call
+# time on this module (BENCHMARKS.md); -Os is the smallest and the quickest to run.
+log "wasm-opt -Os"
+"$TOOLS/npm/node_modules/.bin/wasm-opt" -Os --strip-debug --strip-producers \
     "$WORK/web/${NAME}_bg.wasm" -o "$PKG/${NAME}_bg.wasm"
 
 # ES module glue (browsers, Node ESM, Deno, Workers, bundlers) and CommonJS glue (Node require;

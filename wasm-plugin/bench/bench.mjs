@@ -1,7 +1,9 @@
 // Benchmarks of the BUILT package (scripts/build-wasm.sh first), for BENCHMARKS.md:
 //   size         .wasm + the Node entry JS (node.cjs and what it requires), gzip -9 and brotli;
-//   instantiate  a fresh Node process's `require()` of the package, and its first answer
-//                (the built-in catalog is parsed on first use), median of 15 processes;
+//   instantiate  a fresh Node process's `require()` of the package, the synchronous
+//                `new WebAssembly.Module` compile alone (what require() mostly is), and the
+//                first answer (the built-in catalog is parsed on first use), median of 15
+//                processes;
 //   estimate     estimateCost on one task, and on 1,000 lines, median of repeated batches.
 // Usage: node wasm-plugin/bench/bench.mjs [--json]
 import { execFileSync } from "node:child_process";
@@ -27,6 +29,13 @@ const size = {
 };
 
 // ---- instantiate, in fresh processes ----
+// The compile is timed in processes of its own: V8 may reuse a module compiled from the same
+// bytes, which would flatter a require() timed after it.
+const compileProbe = `
+  const bytes = require("node:fs").readFileSync(${JSON.stringify(pkg + "piapi_billing_wasm_bg.wasm")});
+  const c0 = performance.now();
+  new WebAssembly.Module(bytes);
+  console.log(JSON.stringify({ compile_ms: performance.now() - c0 }));`;
 const probe = `
   const t0 = performance.now();
   const b = require(${JSON.stringify(pkg + "node.cjs")});
@@ -34,8 +43,10 @@ const probe = `
   b.quoteTopUp({ amount_usd: "10" });
   const t2 = performance.now();
   console.log(JSON.stringify({ require_ms: t1 - t0, first_answer_ms: t2 - t0 }));`;
-const runs = Array.from({ length: 15 }, () => JSON.parse(execFileSync(process.execPath, ["-e", probe], { encoding: "utf8" })));
+const fresh = (script) => JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }));
+const runs = Array.from({ length: 15 }, () => ({ ...fresh(probe), ...fresh(compileProbe) }));
 const instantiate = {
+  compile_ms: median(runs.map((r) => r.compile_ms)),
   require_ms: median(runs.map((r) => r.require_ms)),
   first_answer_ms: median(runs.map((r) => r.first_answer_ms)),
 };
@@ -78,7 +89,7 @@ if (process.argv.includes("--json")) {
   const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`node ${process.version}`);
   console.log(`size: .wasm ${size.wasm_bytes} B; wasm + Node entry JS ${size.node_entry_bytes} B, gzip -9 ${size.node_entry_gzip9_bytes} B (${kib(size.node_entry_gzip9_bytes)}), brotli ${size.node_entry_brotli11_bytes} B; single file ${size.single_file_bytes} B, gzip -9 ${size.single_file_gzip9_bytes} B`);
-  console.log(`instantiate: require() ${instantiate.require_ms.toFixed(2)} ms; first answer ${instantiate.first_answer_ms.toFixed(2)} ms (median of 15 fresh processes)`);
+  console.log(`instantiate: require() ${instantiate.require_ms.toFixed(2)} ms (WebAssembly.Module compile alone ${instantiate.compile_ms.toFixed(2)} ms); first answer ${instantiate.first_answer_ms.toFixed(2)} ms (median of 15 fresh processes)`);
   console.log(`boundary floor (catalogVersion): ${estimate.floor_us.toFixed(2)} µs/call`);
   console.log(`estimateCost: one task ${estimate.one_task_us.toFixed(2)} µs/call; 1,000 lines ${estimate.thousand_lines_ms.toFixed(3)} ms/call (${estimate.thousand_lines_distinct_tasks} distinct tasks)`);
 }

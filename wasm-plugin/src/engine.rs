@@ -7,12 +7,12 @@
 
 use std::cell::RefCell;
 
+use piapi_billing::json::FromJson;
 use piapi_billing::{
     Billing, Catalog, Error, EstimateResult, ListPricesResult, NoArgs, OFFLINE_TOOLS, PlansResult,
     PrecheckResult, TopUpQuote,
 };
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use crate::inputs::{self, PriceInputsArgs};
 
@@ -34,8 +34,8 @@ fn current() -> Billing {
     ENGINE.with(|e| e.borrow().clone())
 }
 
-/// A tool's typed result. Serialized straight to text: going through `serde_json::Value`
-/// first (as `Billing::call` does) costs a sorted map per object, a third of a call here.
+/// A tool's typed result, written straight to text by [`crate::json_writer`]: going through
+/// `serde_json::Value` first (as `Billing::call` does) costs a sorted map per object.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Answer {
@@ -48,32 +48,40 @@ pub enum Answer {
 
 /// Runs an offline tool (snake_case name, as in the golden vectors) on JSON argument text.
 ///
-/// Arguments are parsed exactly as `Billing::call` parses them (same path-aware messages);
-/// a test checks that both answer alike on every golden vector.
+/// Arguments are read by the core's reader, as `Billing::call` reads them (same path-aware
+/// messages); a test checks that both answer alike on every golden vector. One difference:
+/// `Billing::call` gets an already-decoded `Value`, which kept the last of a repeated key,
+/// while the text here still has both, and a repeated field is refused.
 pub fn call(tool: &str, args_json: &str) -> Result<Answer, Error> {
-    let args = match parse_json(args_json)? {
-        Value::Null => Value::Object(Map::new()),
-        args => args,
-    };
     let engine = current();
     Ok(match tool {
-        "estimate_cost" => Answer::Estimate(engine.estimate_cost(&Error::parse(args)?)?),
-        "precheck_credits" => Answer::Precheck(engine.precheck_credits(&Error::parse(args)?)?),
+        "estimate_cost" => Answer::Estimate(engine.estimate_cost(&parse_args(args_json)?)?),
+        "precheck_credits" => Answer::Precheck(engine.precheck_credits(&parse_args(args_json)?)?),
         "list_plans" => {
-            let NoArgs {} = Error::parse(args)?;
+            let NoArgs {} = parse_args(args_json)?;
             Answer::Plans(engine.list_plans())
         }
-        "list_prices" => Answer::Prices(engine.list_prices(&Error::parse(args)?)?),
-        "quote_top_up" => Answer::TopUp(engine.quote_top_up(&Error::parse(args)?)?),
+        "list_prices" => Answer::Prices(engine.list_prices(&parse_args(args_json)?)?),
+        "quote_top_up" => Answer::TopUp(engine.quote_top_up(&parse_args(args_json)?)?),
         other => return Err(Error::unknown_tool(other, &OFFLINE_TOOLS)),
     })
+}
+
+/// Parses a tool's arguments from their text, straight into their type (the core's reader,
+/// with its path-aware messages). `null` stands for no arguments, as in `Billing::call`.
+fn parse_args<T: FromJson>(text: &str) -> Result<T, Error> {
+    Error::parse_str(if is_null(text) { "{}" } else { text })
+}
+
+/// True for the JSON text `null` (what the JS wrapper sends for a missing argument).
+fn is_null(text: &str) -> bool {
+    text.trim_matches([' ', '\n', '\r', '\t']) == "null"
 }
 
 /// Lays a user's price overlay over the built-in catalog, replacing any earlier overlay;
 /// `null` goes back to the built-in catalog.
 pub fn set_catalog(overlay_json: &str) -> Result<CatalogInfo, Error> {
-    let overlay = parse_json(overlay_json)?;
-    let engine = if overlay.is_null() {
+    let engine = if is_null(overlay_json) {
         Billing::new()
     } else {
         Billing::with_catalog(Catalog::builtin().with_overlay(overlay_json)?)
@@ -85,7 +93,7 @@ pub fn set_catalog(overlay_json: &str) -> Result<CatalogInfo, Error> {
 
 /// The `input` fields that change the price of a model's task (for estimator forms).
 pub fn price_inputs(args_json: &str) -> Result<inputs::PriceInputs, Error> {
-    let args: PriceInputsArgs = Error::parse(parse_json(args_json)?)?;
+    let args: PriceInputsArgs = parse_args(args_json)?;
     inputs::price_inputs(current().catalog(), &args)
 }
 
@@ -103,14 +111,12 @@ fn info_of(engine: &Billing) -> CatalogInfo {
     }
 }
 
-fn parse_json(text: &str) -> Result<Value, Error> {
-    serde_json::from_str(text)
-        .map_err(|e| Error::invalid("", format!("arguments are not valid JSON: {e}")))
-}
-
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
+    use crate::json_writer::JsonWriter;
 
     /// Every golden vector answers exactly as the core's own JSON entry point does.
     #[test]
@@ -130,7 +136,11 @@ mod tests {
                 let ours = call(tool, &case["args"].to_string());
                 match (core, ours) {
                     (Ok(want), Ok(got)) => {
-                        assert_eq!(serde_json::to_value(got).unwrap(), want, "{}", case["name"])
+                        // Through the module's own writer, as the answer reaches JS.
+                        let mut text = JsonWriter::with_capacity(0);
+                        text.write(&got).unwrap();
+                        let got: Value = serde_json::from_str(&text.into_string()).unwrap();
+                        assert_eq!(got, want, "{}", case["name"])
                     }
                     (Err(want), Err(got)) => assert_eq!(got, want, "{}", case["name"]),
                     (want, got) => panic!("{}: core {want:?}, module {got:?}", case["name"]),
@@ -158,7 +168,35 @@ mod tests {
     fn malformed_json_is_an_argument_error() {
         let err = call("list_plans", "{").unwrap_err();
         assert_eq!(err.code(), "invalid_arguments");
-        assert!(err.message.contains("not valid JSON"), "{}", err.message);
+        assert!(err.message.contains("invalid JSON"), "{}", err.message);
+        let err = set_catalog("{").unwrap_err();
+        assert!(err.message.contains("invalid JSON"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_repeated_field_is_refused_not_overwritten() {
+        let args = r#"{"amount_usd": "10", "amount_usd": "20"}"#;
+        let err = call("quote_top_up", args).unwrap_err();
+        assert!(
+            err.message.contains("duplicate field `amount_usd`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn null_arguments_are_no_arguments() {
+        assert!(matches!(
+            call("list_plans", " null\n"),
+            Ok(Answer::Plans(_))
+        ));
+        let err = call("quote_top_up", "null").unwrap_err();
+        assert_eq!(err.field, None);
+        assert!(
+            err.message.contains("missing field `amount_usd`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

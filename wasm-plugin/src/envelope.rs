@@ -7,18 +7,19 @@
 use piapi_billing::Error;
 use serde::Serialize;
 
+use crate::json_writer::JsonWriter;
+
 /// Serializes a call's outcome as envelope text.
 pub fn encode<T: Serialize>(outcome: Result<T, Error>) -> String {
     match outcome {
         Ok(result) => {
             // Most answers fit: one allocation instead of a dozen doublings.
-            let mut out = Vec::with_capacity(4096);
-            out.extend_from_slice(br#"{"ok":"#);
-            match serde_json::to_writer(&mut out, &result) {
+            let mut out = JsonWriter::with_capacity(4096);
+            out.raw(r#"{"ok":"#);
+            match out.write(&result) {
                 Ok(()) => {
-                    out.push(b'}');
-                    // serde_json writes UTF-8 only.
-                    String::from_utf8(out).unwrap_or_default()
+                    out.raw("}");
+                    out.into_string()
                 }
                 // Contract types have string keys and no floats, so this is not expected; it
                 // is still an answer, not a trap.
@@ -50,8 +51,12 @@ fn error(err: Error) -> String {
             message: &err.message,
         },
     };
-    // Three strings: always serializable.
-    serde_json::to_string(&envelope).unwrap_or_default()
+    let mut out = JsonWriter::with_capacity(64 + err.message.len());
+    // Three strings and a null: always writable.
+    match out.write(&envelope) {
+        Ok(()) => out.into_string(),
+        Err(_) => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -66,5 +71,15 @@ mod tests {
             encode::<()>(Err(err)),
             r#"{"error":{"code":"invalid_arguments","field":"tasks[0].count","message":"tasks[0].count: must be at least 1"}}"#
         );
+    }
+
+    #[test]
+    fn a_result_without_json_text_is_a_refusal_not_a_trap() {
+        let out = encode(Ok(0.5f64));
+        assert!(
+            out.starts_with(r#"{"error":{"code":"invalid_arguments""#),
+            "{out}"
+        );
+        assert!(out.contains("binary float"), "{out}");
     }
 }

@@ -3,16 +3,33 @@
 //! values) without hard-coding any model.
 
 use piapi_billing::catalog::{Entry, QuantityRule};
+use piapi_billing::json::{FromJson, Reader};
 use piapi_billing::{Catalog, Error};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 /// Arguments of `priceInputs`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct PriceInputsArgs {
     pub model: String,
     pub task_type: String,
+}
+
+impl FromJson for PriceInputsArgs {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        const FIELDS: &[&str] = &["model", "task_type"];
+        let mut args = PriceInputsArgs::default();
+        let seen = r.fields(FIELDS, |r, i| {
+            let value = String::read(r)?;
+            match i {
+                0 => args.model = value,
+                _ => args.task_type = value,
+            }
+            Ok(())
+        })?;
+        r.require(seen, FIELDS, &[0, 1])?;
+        Ok(args)
+    }
 }
 
 /// How a form should ask for a field.
@@ -213,6 +230,30 @@ mod tests {
         let duration = field("duration");
         assert_eq!(duration.kind, FieldKind::Integer);
         assert!(duration.min.unwrap() <= 5 && duration.max.unwrap() >= 10);
+    }
+
+    #[test]
+    fn arguments_are_read_with_path_aware_messages() {
+        let args: PriceInputsArgs =
+            Error::parse_str(r#"{"task_type": "txt2img", "model": "Qubico/flux1-dev"}"#).unwrap();
+        assert_eq!(args.model, "Qubico/flux1-dev");
+        assert_eq!(args.task_type, "txt2img");
+        let err = Error::parse_str::<PriceInputsArgs>(r#"{"model": "kling"}"#).unwrap_err();
+        assert!(
+            err.message.contains("missing field `task_type`"),
+            "{}",
+            err.message
+        );
+        let err =
+            Error::parse_str::<PriceInputsArgs>(r#"{"model": 3, "task_type": "x"}"#).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("model"));
+        let err =
+            Error::parse_str::<PriceInputsArgs>(r#"{"model": "k", "task": "x"}"#).unwrap_err();
+        assert!(
+            err.message.contains("unknown field `task`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
