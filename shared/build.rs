@@ -19,6 +19,7 @@ const CATALOG: &str = "catalog/2026-11.json";
 fn main() {
     println!("cargo:rerun-if-changed={CATALOG}");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/catalog/entry_fields.rs");
     let text =
         std::fs::read_to_string(CATALOG).unwrap_or_else(|e| fail(&format!("{CATALOG}: {e}")));
     let file: Value =
@@ -286,30 +287,7 @@ fn quantity(v: Option<&Value>, path: &str) -> String {
     }
 }
 
-const ENTRY_FIELDS: &[&str] = &[
-    "id",
-    "model",
-    "task_type",
-    "variant",
-    "select",
-    "when_present",
-    "defaults",
-    "unit",
-    "quantity",
-    "price_usd",
-    "tiers",
-    "hya_seat",
-    "hya_only_inputs",
-    "freeze",
-    "requires_plan",
-    "relax_limit",
-    "status",
-    "confidence",
-    "multi_unit_confidence",
-    "warning",
-    "source",
-    "notes",
-];
+include!("src/catalog/entry_fields.rs");
 
 fn entry(v: &Value, path: &str) -> String {
     let e = object(v, path, ENTRY_FIELDS);

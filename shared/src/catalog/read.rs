@@ -243,31 +243,7 @@ impl FromJson for Entry {
     }
 }
 
-/// An entry's fields, in the order of `Entry`; a catalog row and an overlay patch share them.
-const ENTRY_FIELDS: &[&str] = &[
-    "id",
-    "model",
-    "task_type",
-    "variant",
-    "select",
-    "when_present",
-    "defaults",
-    "unit",
-    "quantity",
-    "price_usd",
-    "tiers",
-    "hya_seat",
-    "hya_only_inputs",
-    "freeze",
-    "requires_plan",
-    "relax_limit",
-    "status",
-    "confidence",
-    "multi_unit_confidence",
-    "warning",
-    "source",
-    "notes",
-];
+include!("entry_fields.rs");
 
 impl FromJson for EntryPatch {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
