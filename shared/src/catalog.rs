@@ -1,6 +1,7 @@
 //! The price catalog: data, versioned, with a source and a confidence per entry.
 //!
-//! The built-in catalog is `catalog/2026-11.json`, compiled into the binary and parsed once.
+//! The built-in catalog is `catalog/2026-11.json`, compiled into the binary (as Rust data by
+//! `build.rs`, or as text in WebAssembly) and loaded once per process.
 //! Callers may replace it ([`Catalog::from_json`]) or lay an overlay over it
 //! ([`Catalog::with_overlay`]): an overlay patches entries by id or adds new ones, and its name
 //! is reported by every estimate made with it, so a negotiated price always wins visibly.
