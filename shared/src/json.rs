@@ -29,10 +29,7 @@ pub trait FromJson: Sized {
 
 /// Parses JSON text into `T`; the whole text must be one value.
 pub fn from_str<T: FromJson>(text: &str) -> Result<T, Error> {
-    let mut r = Reader::new(text);
-    let value = T::read(&mut r)?;
-    r.finish()?;
-    Ok(value)
+    read_whole(Reader::new(text))
 }
 
 /// Like [`from_str`], for text compiled into the program (the built-in catalog): its strings
@@ -40,6 +37,10 @@ pub fn from_str<T: FromJson>(text: &str) -> Result<T, Error> {
 pub fn from_static_str<T: FromJson>(text: &'static str) -> Result<T, Error> {
     let mut r = Reader::new(text);
     r.static_text = Some(text);
+    read_whole(r)
+}
+
+fn read_whole<T: FromJson>(mut r: Reader<'_>) -> Result<T, Error> {
     let value = T::read(&mut r)?;
     r.finish()?;
     Ok(value)
@@ -97,25 +98,21 @@ impl<'a> Reader<'a> {
     /// The JSON path of the value being read (`tasks[2].count`), empty at the top.
     pub fn path(&self) -> String {
         let mut out = String::new();
+        let key = |out: &mut String, k: &str| {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(k);
+        };
         for step in &self.path {
-            let key = match step {
-                Step::Key(span) => Some(&self.text[span.clone()]),
-                Step::EscapedKey(k) => Some(k.as_str()),
-                Step::Index(_) => None,
-            };
-            match (step, key) {
-                (_, Some(k)) => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(k);
-                }
-                (Step::Index(i), None) => {
+            match step {
+                Step::Key(span) => key(&mut out, &self.text[span.clone()]),
+                Step::EscapedKey(k) => key(&mut out, k),
+                Step::Index(i) => {
                     out.push('[');
                     out.push_str(&i.to_string());
                     out.push(']');
                 }
-                (_, None) => {}
             }
         }
         out
