@@ -16,10 +16,12 @@ use serde_json::{Map, Value};
 
 const CATALOG: &str = "catalog/2026-11.json";
 
+include!("src/catalog/fields.rs");
+
 fn main() {
     println!("cargo:rerun-if-changed={CATALOG}");
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=src/catalog/entry_fields.rs");
+    println!("cargo:rerun-if-changed=src/catalog/fields.rs");
     let text =
         std::fs::read_to_string(CATALOG).unwrap_or_else(|e| fail(&format!("{CATALOG}: {e}")));
     let file: Value =
@@ -211,16 +213,17 @@ fn quantity(v: Option<&Value>, path: &str) -> String {
         return "QuantityRule::One".into();
     };
     let kind = v.get("kind").and_then(Value::as_str).unwrap_or_default();
-    let known: &[&str] = match kind {
-        "one" => &["kind"],
-        "input" => &[
-            "kind", "field", "min", "max", "allowed", "default", "per", "sum_when",
-        ],
-        "text_blocks" => &["kind", "field", "block", "max_chars"],
-        "video_seconds" => &["kind", "block", "min", "max"],
-        "frames" => &["kind", "max"],
-        "megapixels" => &["kind", "min", "scale_field", "scale_default"],
-        other => fail(&format!("{path}.kind \"{other}\" is not a quantity rule")),
+    let known = match kind {
+        "one" => ONE_FIELDS,
+        "input" => INPUT_FIELDS,
+        "text_blocks" => TEXT_BLOCKS_FIELDS,
+        "video_seconds" => VIDEO_SECONDS_FIELDS,
+        "frames" => FRAMES_FIELDS,
+        "megapixels" => MEGAPIXELS_FIELDS,
+        other => fail(&format!(
+            "{path}.kind \"{other}\" is not one of {}",
+            QUANTITY_KINDS.join(", ")
+        )),
     };
     let q = object(v, path, known);
     let at = |k: &str| format!("{path}.{k}");
@@ -232,7 +235,7 @@ fn quantity(v: Option<&Value>, path: &str) -> String {
         "one" => "QuantityRule::One".into(),
         "input" => {
             let sum_when = option(q.get("sum_when"), &at("sum_when"), |s, p| {
-                let s = object(s, p, &["flag", "array", "field"]);
+                let s = object(s, p, SUM_WHEN_FIELDS);
                 let get = |k: &str| {
                     owned(
                         s.get(k)
@@ -287,8 +290,6 @@ fn quantity(v: Option<&Value>, path: &str) -> String {
     }
 }
 
-include!("src/catalog/entry_fields.rs");
-
 fn entry(v: &Value, path: &str) -> String {
     let e = object(v, path, ENTRY_FIELDS);
     let at = |k: &str| format!("{path}.{k}");
@@ -307,7 +308,7 @@ fn entry(v: &Value, path: &str) -> String {
         "frame",
     ];
     let tiers = list(e.get("tiers"), &at("tiers"), |t, p| {
-        let t = object(t, p, &["max_pixels", "price_usd"]);
+        let t = object(t, p, PRICE_TIER_FIELDS);
         format!(
             "PriceTier {{ max_pixels: {}, price_usd: {} }}",
             option(t.get("max_pixels"), p, whole),
@@ -319,7 +320,7 @@ fn entry(v: &Value, path: &str) -> String {
         )
     });
     let freeze = option(e.get("freeze"), &at("freeze"), |f, p| {
-        let f = object(f, p, &["flat_usd"]);
+        let f = object(f, p, FREEZE_FIELDS);
         let flat = f
             .get("flat_usd")
             .unwrap_or_else(|| fail(&format!("{p}.flat_usd is required")));
@@ -398,32 +399,12 @@ fn entry(v: &Value, path: &str) -> String {
 }
 
 fn plan(v: &Value, path: &str) -> String {
-    let p = object(
-        v,
-        path,
-        &[
-            "id",
-            "name",
-            "monthly_usd",
-            "features",
-            "limits",
-            "confidence",
-            "source",
-        ],
-    );
+    let p = object(v, path, PLAN_FIELDS);
     let req = |k: &str| {
         p.get(k)
             .unwrap_or_else(|| fail(&format!("{path}.{k} is required")))
     };
-    let limits = object(
-        req("limits"),
-        path,
-        &[
-            "midjourney_relax_per_day",
-            "incorrect_tasks_per_day",
-            "single_top_up_max_usd",
-        ],
-    );
+    let limits = object(req("limits"), path, PLAN_LIMIT_FIELDS);
     let max = limits
         .get("single_top_up_max_usd")
         .unwrap_or_else(|| fail(&format!("{path}.limits.single_top_up_max_usd is required")));
@@ -442,16 +423,8 @@ fn plan(v: &Value, path: &str) -> String {
 }
 
 fn usage_mode(v: &Value, path: &str) -> String {
-    let fields = [
-        "id",
-        "name",
-        "service_mode",
-        "who_runs_the_job",
-        "per_task_charge",
-        "needs",
-        "source",
-    ];
-    let m = object(v, path, &fields);
+    let fields = USAGE_MODE_FIELDS;
+    let m = object(v, path, fields);
     let req = |k: &str| {
         m.get(k)
             .unwrap_or_else(|| fail(&format!("{path}.{k} is required")))
@@ -468,11 +441,7 @@ fn usage_mode(v: &Value, path: &str) -> String {
 }
 
 fn hya_seat(v: &Value, path: &str) -> String {
-    let s = object(
-        v,
-        path,
-        &["service", "monthly_usd", "status", "confidence", "source"],
-    );
+    let s = object(v, path, HYA_SEAT_FIELDS);
     let req = |k: &str| {
         s.get(k)
             .unwrap_or_else(|| fail(&format!("{path}.{k} is required")))
@@ -493,7 +462,7 @@ fn hya_seat(v: &Value, path: &str) -> String {
 }
 
 fn tier(v: &Value, path: &str) -> String {
-    let t = object(v, path, &["above_usd", "bonus_pct"]);
+    let t = object(v, path, TOP_UP_TIER_FIELDS);
     let req = |k: &str| {
         t.get(k)
             .unwrap_or_else(|| fail(&format!("{path}.{k} is required")))
@@ -506,26 +475,14 @@ fn tier(v: &Value, path: &str) -> String {
 }
 
 fn account_facts(v: &Value, path: &str) -> String {
-    let fields = [
-        "points_per_usd",
-        "new_account_free_credits_usd",
-        "credit_pack_validity_months",
-        "self_serve_top_up_max_usd",
-        "enterprise_top_up_max_usd",
-        "auto_recharge_below_usd",
-        "auto_recharge_amount_usd",
-        "refunds",
-        "payg_only_services",
-        "notes",
-        "source",
-    ];
-    let a = object(v, path, &fields);
+    let fields = ACCOUNT_FACT_FIELDS;
+    let a = object(v, path, fields);
     let req = |k: &str| {
         a.get(k)
             .unwrap_or_else(|| fail(&format!("{path}.{k} is required")))
     };
     let mut out = String::from("AccountFacts {");
-    for f in fields {
+    for &f in fields {
         let code = match f {
             "points_per_usd" | "credit_pack_validity_months" => whole(req(f), path),
             "refunds" => boolean(req(f), path),
@@ -540,20 +497,7 @@ fn account_facts(v: &Value, path: &str) -> String {
 }
 
 fn catalog_file(v: &Value) -> String {
-    let f = object(
-        v,
-        "catalog",
-        &[
-            "version",
-            "description",
-            "entries",
-            "plans",
-            "usage_modes",
-            "hya_seats",
-            "top_up_tiers",
-            "account_facts",
-        ],
-    );
+    let f = object(v, "catalog", CATALOG_FIELDS);
     let req = |k: &str| {
         f.get(k)
             .unwrap_or_else(|| fail(&format!("catalog.{k} is required")))

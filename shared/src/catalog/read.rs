@@ -14,6 +14,8 @@ use crate::money::Usd;
 use crate::plans::{AccountFacts, HyaSeat, Plan, PlanLimits, SeatStatus, UsageMode};
 use crate::topup::TopUpTier;
 
+include!("fields.rs");
+
 impl FromJson for Confidence {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
         r.variant(&[
@@ -62,16 +64,6 @@ impl FromJson for SeatStatus {
     }
 }
 
-/// The rule kinds, as the `kind` tag names them.
-const QUANTITY_KINDS: &[&str] = &[
-    "one",
-    "input",
-    "text_blocks",
-    "video_seconds",
-    "frames",
-    "megapixels",
-];
-
 impl FromJson for QuantityRule {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
         let Some(kind) = r.peek_tag("kind")? else {
@@ -79,16 +71,13 @@ impl FromJson for QuantityRule {
         };
         match &*kind {
             "one" => {
-                r.fields(&["kind"], |r, _| r.skip())?;
+                r.fields(ONE_FIELDS, |r, _| r.skip())?;
                 Ok(QuantityRule::One)
             }
             "input" => {
-                const F: &[&str] = &[
-                    "kind", "field", "min", "max", "allowed", "default", "per", "sum_when",
-                ];
                 let (mut field, mut min, mut max) = (None, None, None);
                 let (mut allowed, mut default, mut per, mut sum_when) = (None, None, 1, None);
-                r.fields(F, |r, i| {
+                r.fields(INPUT_FIELDS, |r, i| {
                     match i {
                         0 => r.skip()?,
                         1 => field = Some(String::read(r)?),
@@ -112,9 +101,8 @@ impl FromJson for QuantityRule {
                 })
             }
             "text_blocks" => {
-                const F: &[&str] = &["kind", "field", "block", "max_chars"];
                 let (mut field, mut block, mut max_chars) = (None, None, None);
-                r.fields(F, |r, i| {
+                r.fields(TEXT_BLOCKS_FIELDS, |r, i| {
                     match i {
                         0 => r.skip()?,
                         1 => field = Some(String::read(r)?),
@@ -130,9 +118,8 @@ impl FromJson for QuantityRule {
                 })
             }
             "video_seconds" => {
-                const F: &[&str] = &["kind", "block", "min", "max"];
                 let (mut block, mut min, mut max) = (None, None, None);
-                r.fields(F, |r, i| {
+                r.fields(VIDEO_SECONDS_FIELDS, |r, i| {
                     match i {
                         0 => r.skip()?,
                         1 => block = Some(r.whole()?),
@@ -149,7 +136,7 @@ impl FromJson for QuantityRule {
             }
             "frames" => {
                 let mut max = None;
-                r.fields(&["kind", "max"], |r, i| {
+                r.fields(FRAMES_FIELDS, |r, i| {
                     match i {
                         0 => r.skip()?,
                         _ => max = Option::read(r)?,
@@ -159,9 +146,8 @@ impl FromJson for QuantityRule {
                 Ok(QuantityRule::Frames { max })
             }
             "megapixels" => {
-                const F: &[&str] = &["kind", "min", "scale_field", "scale_default"];
                 let (mut min, mut scale_field, mut scale_default) = (None, None, None);
-                r.fields(F, |r, i| {
+                r.fields(MEGAPIXELS_FIELDS, |r, i| {
                     match i {
                         0 => r.skip()?,
                         1 => min = Some(r.whole()?),
@@ -190,7 +176,7 @@ impl FromJson for QuantityRule {
 impl FromJson for SumWhen {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
         let (mut flag, mut array, mut field) = (None, None, None);
-        r.fields(&["flag", "array", "field"], |r, i| {
+        r.fields(SUM_WHEN_FIELDS, |r, i| {
             let v = Some(String::read(r)?);
             match i {
                 0 => flag = v,
@@ -210,7 +196,7 @@ impl FromJson for SumWhen {
 impl FromJson for PriceTier {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
         let (mut max_pixels, mut price_usd) = (None, None);
-        r.fields(&["max_pixels", "price_usd"], |r, i| {
+        r.fields(PRICE_TIER_FIELDS, |r, i| {
             match i {
                 0 => max_pixels = Option::read(r)?,
                 _ => price_usd = Some(FromJson::read(r)?),
@@ -227,7 +213,7 @@ impl FromJson for PriceTier {
 impl FromJson for FreezeRule {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
         let mut flat_usd = None;
-        r.fields(&["flat_usd"], |r, _| {
+        r.fields(FREEZE_FIELDS, |r, _| {
             flat_usd = Some(FromJson::read(r)?);
             Ok(())
         })?;
@@ -242,8 +228,6 @@ impl FromJson for Entry {
         EntryPatch::read(r)?.complete(|field| r.error(format!("missing field `{field}`")))
     }
 }
-
-include!("entry_fields.rs");
 
 impl FromJson for EntryPatch {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
@@ -283,20 +267,10 @@ impl FromJson for EntryPatch {
 
 impl FromJson for CatalogFile {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        const F: &[&str] = &[
-            "version",
-            "description",
-            "entries",
-            "plans",
-            "usage_modes",
-            "hya_seats",
-            "top_up_tiers",
-            "account_facts",
-        ];
         let (mut version, mut description, mut entries, mut plans) = (None, None, None, None);
         let (mut usage_modes, mut hya_seats, mut top_up_tiers, mut account_facts) =
             (None, None, None, None);
-        r.fields(F, |r, i| {
+        r.fields(CATALOG_FIELDS, |r, i| {
             match i {
                 0 => version = Some(String::read(r)?),
                 1 => description = Option::read(r)?,
@@ -343,18 +317,9 @@ impl FromJson for OverlayFile {
 
 impl FromJson for Plan {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        const F: &[&str] = &[
-            "id",
-            "name",
-            "monthly_usd",
-            "features",
-            "limits",
-            "confidence",
-            "source",
-        ];
         let (mut id, mut name, mut monthly_usd, mut features) = (None, None, None, None);
         let (mut limits, mut confidence, mut source) = (None, None, None);
-        r.fields(F, |r, i| {
+        r.fields(PLAN_FIELDS, |r, i| {
             match i {
                 0 => id = Some(FromJson::read(r)?),
                 1 => name = Some(String::read(r)?),
@@ -380,13 +345,8 @@ impl FromJson for Plan {
 
 impl FromJson for PlanLimits {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        const F: &[&str] = &[
-            "midjourney_relax_per_day",
-            "incorrect_tasks_per_day",
-            "single_top_up_max_usd",
-        ];
         let (mut relax, mut incorrect, mut top_up_max) = (None, None, None);
-        r.fields(F, |r, i| {
+        r.fields(PLAN_LIMIT_FIELDS, |r, i| {
             match i {
                 0 => relax = Option::read(r)?,
                 1 => incorrect = Option::read(r)?,
@@ -404,18 +364,9 @@ impl FromJson for PlanLimits {
 
 impl FromJson for UsageMode {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        const F: &[&str] = &[
-            "id",
-            "name",
-            "service_mode",
-            "who_runs_the_job",
-            "per_task_charge",
-            "needs",
-            "source",
-        ];
         let mut id = None;
         let mut text: [Option<String>; 6] = Default::default();
-        r.fields(F, |r, i| {
+        r.fields(USAGE_MODE_FIELDS, |r, i| {
             if i == 0 {
                 id = Some(FromJson::read(r)?);
             } else {
@@ -445,10 +396,9 @@ impl FromJson for UsageMode {
 
 impl FromJson for HyaSeat {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        const F: &[&str] = &["service", "monthly_usd", "status", "confidence", "source"];
         let (mut service, mut monthly_usd, mut status) = (None, None, None);
         let (mut confidence, mut source) = (None, None);
-        r.fields(F, |r, i| {
+        r.fields(HYA_SEAT_FIELDS, |r, i| {
             match i {
                 0 => service = Some(String::read(r)?),
                 1 => monthly_usd = Option::read(r)?,
@@ -470,24 +420,11 @@ impl FromJson for HyaSeat {
 
 impl FromJson for AccountFacts {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        const F: &[&str] = &[
-            "points_per_usd",
-            "new_account_free_credits_usd",
-            "credit_pack_validity_months",
-            "self_serve_top_up_max_usd",
-            "enterprise_top_up_max_usd",
-            "auto_recharge_below_usd",
-            "auto_recharge_amount_usd",
-            "refunds",
-            "payg_only_services",
-            "notes",
-            "source",
-        ];
         let (mut points_per_usd, mut validity_months, mut refunds) = (None, None, None);
         let (mut free_credits, mut self_serve_max, mut enterprise_max) = (None, None, None);
         let (mut recharge_below, mut recharge_amount) = (None, None);
         let (mut payg_only_services, mut notes, mut source) = (None, None, None);
-        r.fields(F, |r, i| {
+        r.fields(ACCOUNT_FACT_FIELDS, |r, i| {
             match i {
                 0 => points_per_usd = Some(r.whole()?),
                 1 => free_credits = Some(Usd::read(r)?),
@@ -504,17 +441,17 @@ impl FromJson for AccountFacts {
             Ok(())
         })?;
         Ok(AccountFacts {
-            points_per_usd: r.need(points_per_usd, F[0])?,
-            new_account_free_credits_usd: r.need(free_credits, F[1])?,
-            credit_pack_validity_months: r.need(validity_months, F[2])?,
-            self_serve_top_up_max_usd: r.need(self_serve_max, F[3])?,
-            enterprise_top_up_max_usd: r.need(enterprise_max, F[4])?,
-            auto_recharge_below_usd: r.need(recharge_below, F[5])?,
-            auto_recharge_amount_usd: r.need(recharge_amount, F[6])?,
-            refunds: r.need(refunds, F[7])?,
-            payg_only_services: r.need(payg_only_services, F[8])?,
-            notes: r.need(notes, F[9])?,
-            source: r.need(source, F[10])?,
+            points_per_usd: r.need(points_per_usd, ACCOUNT_FACT_FIELDS[0])?,
+            new_account_free_credits_usd: r.need(free_credits, ACCOUNT_FACT_FIELDS[1])?,
+            credit_pack_validity_months: r.need(validity_months, ACCOUNT_FACT_FIELDS[2])?,
+            self_serve_top_up_max_usd: r.need(self_serve_max, ACCOUNT_FACT_FIELDS[3])?,
+            enterprise_top_up_max_usd: r.need(enterprise_max, ACCOUNT_FACT_FIELDS[4])?,
+            auto_recharge_below_usd: r.need(recharge_below, ACCOUNT_FACT_FIELDS[5])?,
+            auto_recharge_amount_usd: r.need(recharge_amount, ACCOUNT_FACT_FIELDS[6])?,
+            refunds: r.need(refunds, ACCOUNT_FACT_FIELDS[7])?,
+            payg_only_services: r.need(payg_only_services, ACCOUNT_FACT_FIELDS[8])?,
+            notes: r.need(notes, ACCOUNT_FACT_FIELDS[9])?,
+            source: r.need(source, ACCOUNT_FACT_FIELDS[10])?,
         })
     }
 }
@@ -522,7 +459,7 @@ impl FromJson for AccountFacts {
 impl FromJson for TopUpTier {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
         let (mut above_usd, mut bonus_pct) = (None, None);
-        r.fields(&["above_usd", "bonus_pct"], |r, i| {
+        r.fields(TOP_UP_TIER_FIELDS, |r, i| {
             match i {
                 0 => above_usd = Some(FromJson::read(r)?),
                 _ => bonus_pct = Some(FromJson::read(r)?),
