@@ -16,6 +16,7 @@ use piapi_billing::{Billing, Catalog, EstimateArgs, ListPricesArgs, TaskSpec};
 use rmcp::ServiceExt;
 use serde_json::Value;
 
+use crate::direct::DirectTools;
 use crate::error::Error;
 use crate::http::{DEFAULT_MAX_BODY_BYTES, HttpOptions};
 use crate::piapi_client::PiapiClient;
@@ -197,8 +198,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 /// Serves MCP on stdin/stdout until the client closes stdin.
 pub async fn serve_stdio(server: BillingServer) -> Result<(), Error> {
     tracing::info!("serving MCP over stdio");
+    let transport = crate::stdio::transport().with_direct_tools(DirectTools::of(&server));
     let running = server
-        .serve(crate::stdio::transport())
+        .serve(transport)
         .await
         .map_err(|e| Error::Service(e.to_string()))?;
     // `initialize` is answered; the client is reading the reply, so build the tool schemas

@@ -11,6 +11,7 @@
 
 pub mod args;
 pub mod cli;
+pub mod direct;
 pub mod error;
 pub mod http;
 pub mod ledger;

@@ -12,6 +12,9 @@
 //! garbage invites an error storm), well-formed JSON that is not a valid message answered with
 //! Invalid Request, and a notification that does not parse skipped, since it expects no reply.
 //!
+//! In a legacy session, a `tools/call` of an offline tool does not reach rmcp at all:
+//! [`crate::direct`] answers it from the line's own text and the transport writes the reply.
+//!
 //! The pipes themselves are driven by the reactor where the OS allows it: tokio's `stdin()` and
 //! `stdout()` run blocking reads and writes on helper threads, so every message would cross
 //! threads twice. When stdin and stdout are pipes, as they are under every MCP client, they are
@@ -21,12 +24,18 @@
 use std::sync::Arc;
 
 use rmcp::RoleServer;
-use rmcp::model::{ClientRequest, ErrorData, JsonObject, JsonRpcMessage, JsonRpcRequest};
+use rmcp::model::{
+    ClientNotification, ClientRequest, ErrorData, JsonObject, JsonRpcMessage, JsonRpcNotification,
+    JsonRpcRequest, JsonRpcResponse, ServerResult,
+};
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+
+use crate::direct::{DirectTools, Session};
 
 pub type Reader = Box<dyn AsyncRead + Send + Unpin>;
 pub type Writer = Box<dyn AsyncWrite + Send + Unpin>;
@@ -55,6 +64,17 @@ pub struct StdioTransport<R, W> {
     /// The writing half; behind a mutex because rmcp sends replies concurrently, and `None`
     /// once closed.
     output: Arc<Mutex<Option<W>>>,
+    /// The tools answered without rmcp, if enabled.
+    direct: Option<DirectTools>,
+    /// The session's protocol as the `initialize` reply gave it; `None` before that reply
+    /// and in 2026-07-28 sessions, which do without `initialize`.
+    negotiated: Option<Session>,
+    /// Whether `notifications/initialized` has arrived: the direct lane opens with it.
+    initialized: bool,
+    /// Replies of the direct lane being written. They are written by tasks of their own, since
+    /// rmcp drops `receive` whenever it has something to send, and a reply cut off half-way
+    /// would break the stream; `close` waits for them.
+    writes: Vec<JoinHandle<()>>,
 }
 
 impl<R, W> StdioTransport<R, W>
@@ -69,6 +89,47 @@ where
             discarding: false,
             owe_invalid_request: false,
             output: Arc::new(Mutex::new(Some(output))),
+            direct: None,
+            negotiated: None,
+            initialized: false,
+            writes: Vec::new(),
+        }
+    }
+
+    /// Lets the transport answer the offline tools itself once the session is initialized.
+    pub fn with_direct_tools(mut self, tools: DirectTools) -> Self {
+        self.direct = Some(tools);
+        self
+    }
+
+    /// The direct lane's reply to the line just read, if it takes it.
+    fn direct_reply(&self) -> Option<Vec<u8>> {
+        match (&self.direct, self.negotiated) {
+            (Some(direct), Some(session)) if self.initialized => {
+                direct.reply_to(trim(&self.line), session)
+            }
+            _ => None,
+        }
+    }
+
+    fn spawn_write(&mut self, line: Vec<u8>) {
+        self.writes.retain(|write| !write.is_finished());
+        let output = self.output.clone();
+        self.writes.push(tokio::spawn(async move {
+            if let Err(e) = write_line(&output, &line).await {
+                tracing::error!("cannot write a reply to stdout: {e}");
+            }
+        }));
+    }
+
+    /// Notes the end of the `initialize` handshake among the messages handed to rmcp.
+    fn observe(&mut self, message: &RxJsonRpcMessage<RoleServer>) {
+        if let JsonRpcMessage::Notification(JsonRpcNotification {
+            notification: ClientNotification::InitializedNotification(_),
+            ..
+        }) = message
+        {
+            self.initialized = self.negotiated.is_some();
         }
     }
 
@@ -126,6 +187,13 @@ where
         &mut self,
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+        if let JsonRpcMessage::Response(JsonRpcResponse {
+            result: ServerResult::InitializeResult(initialized),
+            ..
+        }) = &item
+        {
+            self.negotiated = Some(Session::negotiated(initialized.protocol_version.as_str()));
+        }
         let output = self.output.clone();
         async move { write_message(&output, &item).await }
     }
@@ -139,10 +207,18 @@ where
             if !self.read_line().await {
                 return None;
             }
+            if let Some(reply) = self.direct_reply() {
+                self.line.clear();
+                self.spawn_write(reply);
+                continue;
+            }
             let decoded = decode(&self.line);
             self.line.clear();
             match decoded {
-                Decoded::Message(message) => return Some(message),
+                Decoded::Message(message) => {
+                    self.observe(&message);
+                    return Some(message);
+                }
                 Decoded::Skip => {}
                 Decoded::Invalid => self.owe_invalid_request = true,
             }
@@ -150,6 +226,10 @@ where
     }
 
     async fn close(&mut self) -> Result<(), Self::Error> {
+        for write in self.writes.drain(..) {
+            // A write that failed has logged why; the others must land before the shutdown.
+            let _ = write.await;
+        }
         if let Some(mut output) = self.output.lock().await.take() {
             output.shutdown().await?;
         }
@@ -164,6 +244,14 @@ async fn write_message<W: AsyncWrite + Unpin>(
 ) -> Result<(), std::io::Error> {
     let mut line = serde_json::to_vec(message)?;
     line.push(b'\n');
+    write_line(output, &line).await
+}
+
+/// Writes one whole line (newline included) and flushes it.
+async fn write_line<W: AsyncWrite + Unpin>(
+    output: &Mutex<Option<W>>,
+    line: &[u8],
+) -> Result<(), std::io::Error> {
     let mut guard = output.lock().await;
     let Some(sink) = guard.as_mut() else {
         return Err(std::io::Error::new(
@@ -171,7 +259,7 @@ async fn write_message<W: AsyncWrite + Unpin>(
             "the stdio transport is closed",
         ));
     };
-    sink.write_all(&line).await?;
+    sink.write_all(line).await?;
     sink.flush().await
 }
 
@@ -188,11 +276,16 @@ enum Decoded {
     Invalid,
 }
 
-/// Decodes one line (without a trailing newline, carriage return or byte order mark mattering).
-fn decode(line: &[u8]) -> Decoded {
+/// A line without its trailing newline or carriage return, or a leading byte order mark.
+fn trim(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+}
+
+/// Decodes one line (without a trailing newline, carriage return or byte order mark mattering).
+fn decode(line: &[u8]) -> Decoded {
+    let line = trim(line);
     if line.iter().all(u8::is_ascii_whitespace) {
         return Decoded::Skip;
     }
@@ -269,7 +362,10 @@ fn reader() -> Reader {
         .try_clone_to_owned()
         .and_then(tokio::net::unix::pipe::Receiver::from_owned_fd)
     {
-        Ok(pipe) => Box::new(pipe),
+        Ok(pipe) => {
+            grow_pipe(std::io::stdin().as_fd());
+            Box::new(pipe)
+        }
         Err(_) => Box::new(tokio::io::stdin()),
     }
 }
@@ -288,10 +384,28 @@ fn writer() -> Writer {
         .try_clone_to_owned()
         .and_then(tokio::net::unix::pipe::Sender::from_owned_fd)
     {
-        Ok(pipe) => Box::new(pipe),
+        Ok(pipe) => {
+            grow_pipe(std::io::stdout().as_fd());
+            Box::new(pipe)
+        }
         Err(_) => Box::new(tokio::io::stdout()),
     }
 }
+
+/// Asks for a 1 MiB pipe buffer (Linux's default ceiling for unprivileged processes) instead of
+/// 64 KiB, so that a large message (a 1,000-line estimate's reply is about 1 MB) crosses in one
+/// write instead of a dozen alternations between the writer and the reader. Best effort: the
+/// pipe works the same at its old size.
+#[cfg(target_os = "linux")]
+fn grow_pipe(pipe: std::os::fd::BorrowedFd<'_>) {
+    const BYTES: usize = 1 << 20;
+    if let Err(e) = rustix::pipe::fcntl_setpipe_size(pipe, BYTES) {
+        tracing::debug!("cannot grow the pipe buffer to {BYTES} bytes: {e}");
+    }
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn grow_pipe(_: std::os::fd::BorrowedFd<'_>) {}
 
 /// Whether two descriptors refer to the same file (device and inode); `true` when unsure.
 #[cfg(unix)]

@@ -132,7 +132,7 @@ fn decimal_input_schema(description: &str) -> Schema {
 }
 
 macro_rules! decimal_newtype {
-    ($(#[$meta:meta])* $name:ident, $canonical:path, $schema_desc:literal) => {
+    ($(#[$meta:meta])* $name:ident, $min_scale:literal, $schema_desc:literal) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(pub Decimal);
@@ -153,19 +153,13 @@ macro_rules! decimal_newtype {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                fmt::Display::fmt(&$canonical(self.0), f)
+                f.pad(DecimalText::new(self.0, $min_scale).as_str())
             }
         }
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                // Every amount of a result is written; formatting on the stack spares one
-                // allocation each.
-                let mut text = StackText::new();
-                match fmt::Write::write_fmt(&mut text, format_args!("{}", $canonical(self.0))) {
-                    Ok(()) => s.serialize_str(text.as_str()),
-                    Err(_) => s.serialize_str(&$canonical(self.0).to_string()),
-                }
+                s.serialize_str(DecimalText::new(self.0, $min_scale).as_str())
             }
         }
 
@@ -201,69 +195,116 @@ macro_rules! decimal_newtype {
 decimal_newtype!(
     /// An amount of US dollars. Printed with at least two decimals ("2.00", "0.0015").
     Usd,
-    canonical_usd,
+    2,
     "US dollars as a decimal string, e.g. \"12.50\" (a JSON number is accepted on input)"
 );
 
 decimal_newtype!(
     /// A quantity or a percentage, printed without trailing zeros ("10", "2.5").
     Dec,
-    canonical_plain,
+    0,
     "an exact decimal as a string, e.g. \"10\" or \"2.5\" (a JSON number is accepted on input)"
 );
 
 /// Formats dollars: trailing zeros trimmed, but never fewer than two decimals.
 pub fn format_usd(d: Decimal) -> String {
-    canonical_usd(d).to_string()
+    DecimalText::new(d, 2).as_str().to_owned()
 }
 
 /// Formats a plain decimal with no trailing zeros.
 pub fn format_plain(d: Decimal) -> String {
-    canonical_plain(d).to_string()
+    DecimalText::new(d, 0).as_str().to_owned()
 }
 
-/// The value scaled as dollars print: trailing zeros trimmed, at least two decimals.
-fn canonical_usd(d: Decimal) -> Decimal {
-    let mut n = d.normalize();
-    if n.scale() < 2 {
-        n.rescale(2);
+/// A decimal's text with trailing zeros trimmed but at least `min_scale` decimals, as
+/// rust_decimal prints the value normalized and then rescaled to `min_scale` (`-0` prints as
+/// `0`), formatted from the mantissa into a fixed buffer.
+///
+/// Every amount of every result goes through here. rust_decimal's way (normalize, rescale,
+/// then `Display` through `core::fmt`) costs about 700 instructions an amount; a 1,000-line
+/// estimate writes some 5,000 of them.
+struct DecimalText {
+    /// A 96-bit mantissa has at most 29 digits; with a sign, a point, a leading zero and up
+    /// to 28 decimals of padding, 64 bytes always suffice.
+    buf: [u8; 64],
+    start: usize,
+}
+
+impl DecimalText {
+    fn new(d: Decimal, min_scale: u32) -> Self {
+        let mut mantissa = d.mantissa().unsigned_abs();
+        let mut scale = d.scale();
+        while scale > min_scale && ends_in_zero(mantissa) {
+            last_digit(&mut mantissa);
+            scale -= 1;
+        }
+        let mut text = DecimalText {
+            buf: [b'0'; 64],
+            start: 64,
+        };
+        // Digits from the right: the decimals (padded with zeros up to `min_scale`), the
+        // point, then the integer part.
+        let mut decimals = scale.max(min_scale);
+        let mut pad = decimals - scale;
+        while decimals > 0 {
+            if pad > 0 {
+                pad -= 1;
+                text.push(b'0');
+            } else {
+                text.push(last_digit(&mut mantissa));
+            }
+            decimals -= 1;
+        }
+        if scale.max(min_scale) > 0 {
+            text.push(b'.');
+        }
+        loop {
+            text.push(last_digit(&mut mantissa));
+            if mantissa == 0 {
+                break;
+            }
+        }
+        if d.is_sign_negative() && !d.is_zero() {
+            text.push(b'-');
+        }
+        text
     }
-    n
-}
 
-fn canonical_plain(d: Decimal) -> Decimal {
-    d.normalize()
-}
-
-/// Text formatted into a fixed buffer: a `Decimal` prints in at most 31 bytes (28 digits,
-/// sign, point, leading zero); longer text is refused and the caller falls back to a `String`.
-struct StackText {
-    buf: [u8; 40],
-    len: usize,
-}
-
-impl StackText {
-    fn new() -> Self {
-        StackText {
-            buf: [0; 40],
-            len: 0,
+    fn push(&mut self, byte: u8) {
+        // At most 29 digits, 28 zeros of padding, a point and a sign are pushed.
+        if let Some(start) = self.start.checked_sub(1) {
+            self.start = start;
+            self.buf[start] = byte;
         }
     }
 
     fn as_str(&self) -> &str {
-        // Only whole `&str`s are appended, so the bytes are UTF-8.
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+        // Only ASCII digits, '.' and '-' are written.
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or_default()
     }
 }
 
-impl fmt::Write for StackText {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len + s.len();
-        let slot = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
-        slot.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
+fn ends_in_zero(n: u128) -> bool {
+    match u64::try_from(n) {
+        Ok(small) => small.is_multiple_of(10),
+        Err(_) => n.is_multiple_of(10),
     }
+}
+
+/// Takes the last decimal digit off `n`, in 64-bit arithmetic whenever `n` fits.
+fn last_digit(n: &mut u128) -> u8 {
+    let digit = match u64::try_from(*n) {
+        Ok(small) => {
+            *n = u128::from(small / 10);
+            small % 10
+        }
+        Err(_) => {
+            let digit = *n % 10;
+            *n /= 10;
+            digit as u64
+        }
+    };
+    b'0' + digit as u8
 }
 
 /// Converts dollars to PiAPI points, refusing fractions of a point and values a JavaScript
@@ -301,6 +342,66 @@ pub fn is_point_exact(d: Decimal) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// rust_decimal's own printing of the normalized value, padded with zeros to
+    /// `min_scale` decimals: what `DecimalText` must print. (Padding the text rather than
+    /// rescaling also covers values too large to rescale, which still get their decimals.)
+    fn printed_by_rust_decimal(d: Decimal, min_scale: u32) -> String {
+        let mut text = d.normalize().to_string();
+        let decimals = text
+            .split_once('.')
+            .map_or(0, |(_, fraction)| fraction.len());
+        if decimals < min_scale as usize {
+            if decimals == 0 {
+                text.push('.');
+            }
+            text.extend(std::iter::repeat_n('0', min_scale as usize - decimals));
+        }
+        text
+    }
+
+    #[test]
+    fn amounts_print_as_rust_decimal_prints_them() {
+        let mut samples = vec![
+            Decimal::ZERO,
+            Decimal::NEGATIVE_ONE,
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(-0, 5),
+            Decimal::from_parts(0, 0, 0, true, 3),
+            Decimal::new(5, 1),
+            Decimal::new(1, 28),
+            Decimal::new(-1234500, 4),
+            Decimal::new(120000, 0),
+            Decimal::from_parts(u32::MAX, u32::MAX, u32::MAX, false, 28),
+            Decimal::from_parts(0, 0, 1, false, 10),
+        ];
+        // A deterministic spread of mantissas (small, 64-bit, 96-bit) over every scale.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for scale in 0..=28 {
+            for _ in 0..40 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let (lo, mid, hi) = (x as u32, (x >> 32) as u32, (x >> 7) as u32);
+                let zeros = 10u64.pow((x % 6) as u32);
+                samples.push(Decimal::new((x % 100_000) as i64 * zeros as i64, scale));
+                samples.push(Decimal::from_parts(lo, mid, 0, x & 1 == 1, scale));
+                samples.push(Decimal::from_parts(lo, mid, hi, x & 2 == 2, scale));
+            }
+        }
+        for d in samples {
+            for min_scale in [0, 2] {
+                assert_eq!(
+                    DecimalText::new(d, min_scale).as_str(),
+                    printed_by_rust_decimal(d, min_scale),
+                    "{d:?} with at least {min_scale} decimals"
+                );
+            }
+            assert_eq!(Usd(d).to_string(), printed_by_rust_decimal(d, 2));
+            assert_eq!(Dec(d).to_string(), printed_by_rust_decimal(d, 0));
+        }
+    }
 
     fn usd(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()

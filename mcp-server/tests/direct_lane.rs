@@ -1,0 +1,184 @@
+//! The stdio transport's direct lane (`piapi_billing_mcp::direct`) against rmcp's own path.
+//!
+//! Two servers run in this process over in-memory pipes, one with the direct lane and one
+//! without, and receive the same raw JSON-RPC lines: every golden vector, and the unusual calls
+//! the lane must either answer exactly as rmcp does or leave to rmcp. Their reply lines must be
+//! the same JSON.
+
+use piapi_billing::Billing;
+use piapi_billing_mcp::direct::DirectTools;
+use piapi_billing_mcp::stdio::StdioTransport;
+use piapi_billing_mcp::{AppState, BillingServer};
+use piapi_billing_tests::load_all;
+use rmcp::ServiceExt;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, ReadHalf, WriteHalf};
+
+/// A server on in-memory pipes, driven line by line.
+struct Session {
+    input: WriteHalf<DuplexStream>,
+    output: BufReader<ReadHalf<DuplexStream>>,
+    next_id: i64,
+}
+
+impl Session {
+    /// A server (with or without the direct lane) after an `initialize` asking for
+    /// `protocol_version` and the `initialized` notification.
+    async fn start(direct: bool, protocol_version: &str) -> Session {
+        let server = BillingServer::new(AppState::new(Billing::new(), None));
+        let (client, server_end) = tokio::io::duplex(1 << 16);
+        let (server_in, server_out) = tokio::io::split(server_end);
+        let mut transport = StdioTransport::new(server_in, server_out);
+        if direct {
+            transport = transport.with_direct_tools(DirectTools::of(&server));
+        }
+        tokio::spawn(async move {
+            if let Ok(running) = server.serve(transport).await {
+                let _ = running.waiting().await;
+            }
+        });
+        let (output, input) = tokio::io::split(client);
+        let mut session = Session {
+            input,
+            output: BufReader::new(output),
+            next_id: 1,
+        };
+        let reply = session
+            .request(json!({
+                "jsonrpc": "2.0", "id": 0, "method": "initialize",
+                "params": {"protocolVersion": protocol_version, "capabilities": {},
+                           "clientInfo": {"name": "direct-lane-test", "version": "1"}}
+            }))
+            .await;
+        assert!(reply.get("result").is_some(), "initialize: {reply}");
+        session
+            .send(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+            .await;
+        session
+    }
+
+    async fn send(&mut self, line: &[u8]) {
+        self.input.write_all(line).await.expect("write");
+        self.input.write_all(b"\n").await.expect("write");
+        self.input.flush().await.expect("flush");
+    }
+
+    /// Sends one line and reads the reply line.
+    async fn request(&mut self, message: Value) -> Value {
+        self.request_line(message.to_string().as_bytes()).await
+    }
+
+    async fn request_line(&mut self, line: &[u8]) -> Value {
+        self.send(line).await;
+        let mut reply = String::new();
+        self.output.read_line(&mut reply).await.expect("a reply");
+        serde_json::from_str(&reply).unwrap_or_else(|e| panic!("reply is not JSON ({e}): {reply}"))
+    }
+
+    async fn call(&mut self, tool: &str, arguments: Value) -> Value {
+        self.next_id += 1;
+        self.request(json!({
+            "jsonrpc": "2.0", "id": self.next_id, "method": "tools/call",
+            "params": {"name": tool, "arguments": arguments}
+        }))
+        .await
+    }
+}
+
+#[tokio::test]
+async fn every_golden_vector_gets_the_reply_rmcp_gives() {
+    let mut direct = Session::start(true, "2025-11-25").await;
+    let mut rmcp = Session::start(false, "2025-11-25").await;
+    let mut cases = 0;
+    for (path, file) in load_all() {
+        for case in &file.cases {
+            let ours = direct.call(&case.tool, case.args.clone()).await;
+            let theirs = rmcp.call(&case.tool, case.args.clone()).await;
+            assert_eq!(ours, theirs, "{} / {}", path.display(), case.name);
+            cases += 1;
+        }
+    }
+    assert!(cases > 100, "only {cases} golden cases");
+}
+
+#[tokio::test]
+async fn unusual_calls_get_the_reply_rmcp_gives() {
+    let kling = json!({"model": "kling", "task_type": "video_generation",
+                       "input": {"version": "3.0", "mode": "pro", "duration": 10}});
+    let lines = [
+        // No arguments, null arguments, arguments that are not an object.
+        json!({"jsonrpc": "2.0", "id": 10, "method": "tools/call", "params": {"name": "list_plans"}}),
+        json!({"jsonrpc": "2.0", "id": 11, "method": "tools/call", "params": {"name": "list_plans", "arguments": null}}),
+        json!({"jsonrpc": "2.0", "id": 12, "method": "tools/call", "params": {"name": "list_plans", "arguments": [1]}}),
+        json!({"jsonrpc": "2.0", "id": 13, "method": "tools/call", "params": {"name": "quote_top_up"}}),
+        // String and float-written ids.
+        json!({"jsonrpc": "2.0", "id": "a\u{e9}\"b", "method": "tools/call", "params": {"name": "quote_top_up", "arguments": {"amount_usd": "700"}}}),
+        json!({"jsonrpc": "2.0", "id": 14.0, "method": "tools/call", "params": {"name": "quote_top_up", "arguments": {"amount_usd": 700}}}),
+        // A progress token, and per-request protocol metadata (left to rmcp).
+        json!({"jsonrpc": "2.0", "id": 15, "method": "tools/call", "params": {"name": "estimate_cost", "arguments": {"tasks": [kling]}, "_meta": {"progressToken": 7}}}),
+        json!({"jsonrpc": "2.0", "id": 16, "method": "tools/call", "params": {"name": "estimate_cost", "arguments": {"tasks": [kling]}, "_meta": {"io.modelcontextprotocol/protocolVersion": "2025-11-25"}}}),
+        // Unknown tools, the live tools, a pre-check without a balance (no key here).
+        json!({"jsonrpc": "2.0", "id": 17, "method": "tools/call", "params": {"name": "estimate_costs", "arguments": {}}}),
+        json!({"jsonrpc": "2.0", "id": 18, "method": "tools/call", "params": {"name": "check_balance", "arguments": {}}}),
+        json!({"jsonrpc": "2.0", "id": 19, "method": "tools/call", "params": {"name": "precheck_credits", "arguments": {"tasks": [kling]}}}),
+        json!({"jsonrpc": "2.0", "id": 20, "method": "tools/call", "params": {"name": "precheck_credits", "arguments": {"tasks": [kling], "balance_usd": "1.5"}}}),
+        // Unknown fields in the request, and bad arguments.
+        json!({"jsonrpc": "2.0", "id": 21, "method": "tools/call", "params": {"name": "list_plans", "arguments": {}, "extra": 1}}),
+        json!({"jsonrpc": "2.0", "id": 22, "method": "tools/call", "params": {"name": "estimate_cost", "arguments": {"tasks": [{"model": "kling"}]}}}),
+        json!({"jsonrpc": "2.0", "id": 23, "method": "tools/call", "params": {"name": "list_prices", "arguments": {"query": 5}}}),
+    ];
+    for version in ["2026-07-28", "2025-11-25", "2025-06-18", "2024-11-05"] {
+        let mut direct = Session::start(true, version).await;
+        let mut rmcp = Session::start(false, version).await;
+        for line in &lines {
+            let ours = direct.request(line.clone()).await;
+            let theirs = rmcp.request(line.clone()).await;
+            assert_eq!(ours, theirs, "{version}: {line}");
+        }
+        // A byte order mark and CRLF, as the transport accepts them.
+        let line = "\u{feff}{\"jsonrpc\":\"2.0\",\"id\":30,\"method\":\"tools/call\",\"params\":{\"name\":\"list_plans\"}}\r";
+        let ours = direct.request_line(line.as_bytes()).await;
+        let theirs = rmcp.request_line(line.as_bytes()).await;
+        assert_eq!(ours, theirs, "{version}: BOM and CRLF");
+    }
+}
+
+#[tokio::test]
+async fn the_lane_answers_offline_calls_and_refuses_a_repeated_key() {
+    // The one visible difference, documented in `direct`: the lane reads the arguments' text,
+    // so a repeated key is refused (as the WASM module refuses it), where rmcp's decoded
+    // arguments kept the last value. It also shows that the lane, not rmcp, answered.
+    let line = br#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"quote_top_up","arguments":{"amount_usd":"10","amount_usd":"700"}}}"#;
+    let mut direct = Session::start(true, "2025-11-25").await;
+    let reply = direct.request_line(line).await;
+    assert_eq!(reply["id"], 5);
+    assert_eq!(reply["result"]["isError"], true, "{reply}");
+    let text = reply["result"]["content"][0]["text"].as_str().unwrap_or("");
+    assert!(text.contains("duplicate field `amount_usd`"), "{text}");
+
+    let mut rmcp = Session::start(false, "2025-11-25").await;
+    let reply = rmcp.request_line(line).await;
+    assert_eq!(
+        reply["result"]["structuredContent"]["amount_usd"], "700.00",
+        "{reply}"
+    );
+}
+
+#[tokio::test]
+async fn a_large_estimate_is_one_line_with_its_text_copy() {
+    let mut direct = Session::start(true, "2025-11-25").await;
+    let task = json!({"model": "Qubico/flux1-dev", "task_type": "txt2img", "input": {"prompt": "a \"fox\"\n"}});
+    let tasks: Vec<Value> = (0..1000).map(|_| task.clone()).collect();
+    let reply = direct.call("estimate_cost", json!({"tasks": tasks})).await;
+    let result = &reply["result"];
+    assert_eq!(result["isError"], false, "{reply}");
+    assert!(
+        result.get("resultType").is_none(),
+        "legacy sessions get no resultType"
+    );
+    let structured = &result["structuredContent"];
+    assert_eq!(structured["lines"].as_array().map(Vec::len), Some(1000));
+    let text = result["content"][0]["text"].as_str().expect("a text copy");
+    let copy: Value = serde_json::from_str(text).expect("the text copy is JSON");
+    assert_eq!(&copy, structured);
+}
