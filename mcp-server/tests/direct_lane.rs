@@ -182,3 +182,55 @@ async fn a_large_estimate_is_one_line_with_its_text_copy() {
     let copy: Value = serde_json::from_str(text).expect("the text copy is JSON");
     assert_eq!(&copy, structured);
 }
+
+#[tokio::test]
+async fn the_real_binary_answers_every_piped_call_before_it_exits() {
+    // A script that pipes its requests and closes stdin must still get every reply, including
+    // a direct-lane reply still being written when the end of input is read.
+    use std::process::Stdio;
+    use tokio::io::AsyncReadExt;
+
+    let tasks: Vec<Value> = (0..1000)
+        .map(|_| json!({"model": "kling", "task_type": "video_generation", "input": {"duration": 10}}))
+        .collect();
+    let lines = [
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "pipe", "version": "1"}}}),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+               "params": {"name": "quote_top_up", "arguments": {"amount_usd": "700"}}}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+               "params": {"name": "estimate_cost", "arguments": {"tasks": tasks}}}),
+    ];
+    let mut input = String::new();
+    for line in &lines {
+        input.push_str(&line.to_string());
+        input.push('\n');
+    }
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_piapi-billing-mcp"))
+        .env("PIAPI_BILLING_LEDGER", "off")
+        .env_remove("PIAPI_API_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the binary starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let reader = tokio::spawn(async move {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).await.map(|_| text)
+    });
+    stdin.write_all(input.as_bytes()).await.expect("write");
+    drop(stdin);
+    let text = reader.await.expect("joined").expect("read");
+    let ids: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("each line is JSON")["id"].clone())
+        .collect();
+    assert_eq!(ids, [json!(0), json!(1), json!(2)], "{} bytes", text.len());
+    let status = child.wait().await.expect("exits");
+    assert!(status.success(), "{status}");
+}
