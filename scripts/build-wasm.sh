@@ -38,16 +38,16 @@ log "wasm-opt -Os"
 "$TOOLS/npm/node_modules/.bin/wasm-opt" -Os --strip-debug --strip-producers \
     "$WORK/web/${NAME}_bg.wasm" -o "$PKG/${NAME}_bg.wasm"
 
-# ES module glue (browsers, Node ESM, Deno, Workers, bundlers) and CommonJS glue (Node require;
-# it reads the module next to itself synchronously). `.cjs` because the package is "type": "module".
+# ES module glue (browsers, Node ESM, Deno, Workers, bundlers); the CommonJS entry node.cjs
+# (the nodejs glue and the API in one file) and the single-file build are assembled.
 cp "$WORK/web/$NAME.js" "$PKG/$NAME.js"
-cp "$WORK/nodejs/$NAME.js" "$PKG/$NAME.cjs"
-node "$ROOT/wasm-plugin/tools/assemble.mjs" \
-    --pkg "$PKG" --no-modules-glue "$WORK/no-modules/$NAME.js"
+rm -f "$PKG/$NAME.cjs" "$PKG/api.cjs" # the separate CommonJS files of earlier builds
+node "$ROOT/wasm-plugin/tools/assemble.mjs" --pkg "$PKG" \
+    --nodejs-glue "$WORK/nodejs/$NAME.js" --no-modules-glue "$WORK/no-modules/$NAME.js"
 
 log "smoke test of every entry point"
 node "$ROOT/wasm-plugin/tools/smoke.mjs" "$PKG"
 
 wasm_bytes=$(wc -c <"$PKG/${NAME}_bg.wasm")
-gz_bytes=$(cat "$PKG/${NAME}_bg.wasm" "$PKG/$NAME.cjs" "$PKG/api.cjs" "$PKG/node.cjs" | gzip -9 | wc -c)
+gz_bytes=$(cat "$PKG/${NAME}_bg.wasm" "$PKG/node.cjs" | gzip -9 | wc -c)
 log "done: $PKG (${NAME}_bg.wasm $wasm_bytes bytes; wasm + Node entry JS gzip -9: $gz_bytes bytes)"

@@ -3,10 +3,9 @@
 // one's fastest batch (the least disturbed), per call. For choosing build settings; the
 // budget figures come from bench.mjs.
 // Usage: node wasm-plugin/bench/compare.mjs <pkg dir> [<pkg dir> ...]
-import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { one, thousand } from "./inputs.mjs";
 
 const dirs = process.argv.slice(2).map((d) => resolve(d));
 if (dirs.length === 0) {
@@ -15,18 +14,6 @@ if (dirs.length === 0) {
 }
 const require = createRequire(import.meta.url);
 const apis = dirs.map((d) => require(`${d}/node.cjs`));
-const golden = fileURLToPath(new URL("../../tests/golden/", import.meta.url));
-
-const one = {
-  tasks: [{ model: "kling", task_type: "video_generation", input: { version: "3.0", mode: "pro", duration: 10, enable_audio: true } }],
-};
-// The same 1,000-line mix as bench.mjs: every priced golden task, round-robin.
-const pool = readdirSync(golden)
-  .filter((f) => f.startsWith("estimate"))
-  .flatMap((f) => JSON.parse(readFileSync(golden + f, "utf8")).cases)
-  .filter((c) => !c.expected.error && c.expected.errors.length === 0)
-  .flatMap((c) => c.args.tasks);
-const thousand = { tasks: Array.from({ length: 1000 }, (_, i) => pool[i % pool.length]) };
 
 // Every package must give the same answers before its speed means anything.
 const reference = JSON.stringify(apis[0].estimateCost(thousand));

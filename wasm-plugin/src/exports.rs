@@ -8,26 +8,27 @@ use crate::{engine, envelope};
 /// Runs an offline tool on JSON argument text; answers an envelope.
 #[wasm_bindgen]
 pub fn call(tool: &str, args_json: &str) -> String {
-    envelope::encode(engine::call(tool, args_json))
+    let capacity = envelope::answer_capacity(args_json);
+    envelope::encode(engine::call(tool, args_json), capacity)
 }
 
 /// Applies a price overlay (JSON text, or `null` to reset); answers an envelope of the
 /// catalog info.
 #[wasm_bindgen(js_name = setCatalog)]
 pub fn set_catalog(overlay_json: &str) -> String {
-    envelope::encode(engine::set_catalog(overlay_json))
+    envelope::encode(engine::set_catalog(overlay_json), 256)
 }
 
 /// The `input` fields that change a task's price; answers an envelope.
 #[wasm_bindgen(js_name = priceInputs)]
 pub fn price_inputs(args_json: &str) -> String {
-    envelope::encode(engine::price_inputs(args_json))
+    envelope::encode(engine::price_inputs(args_json), 2048)
 }
 
 /// The catalog in use; answers an envelope of the catalog info.
 #[wasm_bindgen(js_name = catalogInfo)]
 pub fn catalog_info() -> String {
-    envelope::encode(Ok(engine::catalog_info()))
+    envelope::encode(Ok(engine::catalog_info()), 256)
 }
 
 /// Linear memory in bytes, so tests can show that refused calls do not leak.

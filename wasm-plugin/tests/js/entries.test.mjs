@@ -3,8 +3,9 @@
 // bring-your-own-bytes entry, the single-file build in a bare vm context, and Deno.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { register } from "node:module";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire, register } from "node:module";
+import { tmpdir } from "node:os";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { loadCjs, loadSingleFile, pkgDir, repoDir } from "./support.mjs";
@@ -44,6 +45,19 @@ test("the package.json exports map resolves for require and import", async () =>
   assert.equal(root.node.require, "./node.cjs");
   assert.equal(root.node.import, "./node.mjs");
   for (const file of [...manifest.files]) assert.ok(existsSync(pkgDir + file), `${file} is listed but missing`);
+});
+
+test("the files package.json publishes are all that require and import need", async () => {
+  // What `npm pack` ships: a file an entry loads but `files` omits breaks only the installed package.
+  const manifest = JSON.parse(readFileSync(pkgDir + "package.json", "utf8"));
+  const dir = mkdtempSync(`${tmpdir()}/piapi-billing-pack-`);
+  try {
+    for (const file of ["package.json", ...manifest.files]) copyFileSync(pkgDir + file, `${dir}/${file}`);
+    assert.deepStrictEqual(probe(createRequire(import.meta.url)(`${dir}/node.cjs`)), expected);
+    assert.deepStrictEqual(probe(await import(pathToFileURL(`${dir}/node.mjs`).href)), expected);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("Workers entry (workerd.mjs, .wasm imported as a compiled module)", async () => {
