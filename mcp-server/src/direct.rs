@@ -73,9 +73,9 @@ struct Params<'a> {
     meta: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// The outcome of a tool: the result's JSON text, or the message of a refusal (an `isError`
-/// result, which the assistant reads and can act on).
-type Outcome = Result<String, String>;
+/// The outcome of a tool: the result's JSON text (serde_json writes UTF-8 only), or the message
+/// of a refusal (an `isError` result, which the assistant reads and can act on).
+type Outcome = Result<Vec<u8>, String>;
 
 impl DirectTools {
     /// The offline tools of `server`, answered from the same state its rmcp tools use.
@@ -126,7 +126,7 @@ impl DirectTools {
                     // The live balance is fetched by the rmcp tool.
                     return None;
                 }
-                to_json(billing.precheck_credits(&args))
+                to_json(billing.precheck_credits(&args), arguments)
             }
             "list_plans" => run(arguments, |NoArgs {}| Ok(billing.list_plans())),
             "list_prices" => run(arguments, |args: ListPricesArgs| billing.list_prices(&args)),
@@ -146,12 +146,21 @@ fn run<A: FromJson, R: serde::Serialize>(
     arguments: &str,
     tool: impl FnOnce(A) -> Result<R, piapi_billing::Error>,
 ) -> Outcome {
-    to_json(tool(parse(arguments)?))
+    to_json(tool(parse(arguments)?), arguments)
 }
 
-fn to_json<R: serde::Serialize>(result: Result<R, piapi_billing::Error>) -> Outcome {
+/// The result's JSON text, written into a buffer sized from the arguments: an estimate's
+/// answer is three to four bytes per byte of its arguments, and growing a 500 KB answer from
+/// empty would copy it about twice over.
+fn to_json<R: serde::Serialize>(
+    result: Result<R, piapi_billing::Error>,
+    arguments: &str,
+) -> Outcome {
     let result = result.map_err(|e| e.message)?;
-    serde_json::to_string(&result).map_err(|e| format!("cannot serialize the tool result: {e}"))
+    let mut text = Vec::with_capacity(arguments.len().saturating_mul(4).saturating_add(1024));
+    serde_json::to_writer(&mut text, &result)
+        .map_err(|e| format!("cannot serialize the tool result: {e}"))?;
+    Ok(text)
 }
 
 /// The JSON-RPC reply line to a call, in the shape rmcp gives a `Structured` result or a tool
@@ -159,7 +168,7 @@ fn to_json<R: serde::Serialize>(result: Result<R, piapi_billing::Error>) -> Outc
 fn reply(id: &RequestId, outcome: Outcome, session: Session) -> Vec<u8> {
     match outcome {
         Ok(result) => {
-            let mut line = Vec::with_capacity(2 * result.len() + result.len() / 4 + 160);
+            let mut line = Vec::with_capacity(3 * result.len() + 160);
             line.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
             write_json(&mut line, id);
             line.extend_from_slice(br#","result":{"#);
@@ -169,7 +178,7 @@ fn reply(id: &RequestId, outcome: Outcome, session: Session) -> Vec<u8> {
             line.extend_from_slice(br#""content":[{"type":"text","text":"#);
             write_json_string(&mut line, &result);
             line.extend_from_slice(br#"}],"structuredContent":"#);
-            line.extend_from_slice(result.as_bytes());
+            line.extend_from_slice(&result);
             line.extend_from_slice(b",\"isError\":false}}\n");
             line
         }
@@ -209,44 +218,39 @@ fn write_json<T: serde::Serialize + ?Sized>(line: &mut Vec<u8>, value: &T) {
 /// (which serde_json's compact output never leaves raw) needs only `"` and `\\` escaped; this
 /// finds them eight bytes at a time and copies a whole word per step. Text with a control
 /// character is left to serde_json.
-fn write_json_string(line: &mut Vec<u8>, text: &str) {
+fn write_json_string(line: &mut Vec<u8>, text: &[u8]) {
     let start = line.len();
-    if !write_escaped(line, text.as_bytes()) {
+    if !write_escaped(line, text) {
         line.truncate(start);
-        write_json(line, text);
+        write_json(line, String::from_utf8_lossy(text).as_ref());
     }
 }
 
 /// [`write_json_string`] for text without control characters; `false` (with `line` holding
 /// scratch past its old length) at the first control character.
 fn write_escaped(line: &mut Vec<u8>, text: &[u8]) -> bool {
-    let start = line.len();
-    // Room for every byte escaped, the quotes, and a whole word written past the end.
-    line.resize(start + 2 * text.len() + 10, 0);
-    let out = &mut line[start..];
-    out[0] = b'"';
-    let (mut n, mut i) = (1, 0);
+    // Room for every byte escaped and the quotes: nothing below reallocates.
+    line.reserve(2 * text.len() + 2);
+    line.push(b'"');
+    let mut i = 0;
     while let Some(chunk) = text.get(i..i + 8) {
         let Ok(word) = <[u8; 8]>::try_from(chunk) else {
             break;
         };
-        let word = u64::from_le_bytes(word);
-        if has_control(word) {
+        let bits = u64::from_le_bytes(word);
+        if has_control(bits) {
             return false;
         }
-        // The whole word is copied; only the part before its first quote or backslash is
-        // kept, and the next step starts after that byte.
-        out[n..n + 8].copy_from_slice(chunk);
-        match escapes(word) {
-            0 => {
-                n += 8;
-                i += 8;
-            }
+        // The whole word is copied (one eight-byte store); at a quote or backslash, only the
+        // part before it is kept, the escape is written, and the next word starts after it.
+        let end = line.len();
+        line.extend_from_slice(&word);
+        match escapes(bits) {
+            0 => i += 8,
             mask => {
                 let k = (mask.trailing_zeros() / 8) as usize;
-                out[n + k] = b'\\';
-                out[n + k + 1] = chunk[k];
-                n += k + 2;
+                line.truncate(end + k);
+                line.extend_from_slice(&[b'\\', word[k]]);
                 i += k + 1;
             }
         }
@@ -254,17 +258,11 @@ fn write_escaped(line: &mut Vec<u8>, text: &[u8]) -> bool {
     for &byte in &text[i..] {
         match byte {
             0..0x20 => return false,
-            b'"' | b'\\' => {
-                out[n] = b'\\';
-                n += 1;
-            }
-            _ => {}
+            b'"' | b'\\' => line.extend_from_slice(&[b'\\', byte]),
+            _ => line.push(byte),
         }
-        out[n] = byte;
-        n += 1;
     }
-    out[n] = b'"';
-    line.truncate(start + n + 1);
+    line.push(b'"');
     true
 }
 
@@ -318,7 +316,7 @@ mod tests {
         ];
         for text in samples {
             let mut ours = Vec::new();
-            write_json_string(&mut ours, &text);
+            write_json_string(&mut ours, text.as_bytes());
             let theirs = serde_json::to_vec(&text).expect("a string serializes");
             assert_eq!(
                 String::from_utf8_lossy(&ours),
