@@ -122,7 +122,7 @@ impl DirectTools {
                     Ok(args) => args,
                     Err(message) => return Some(Err(message)),
                 };
-                if args.balance_usd.is_none() && self.state.has_balance_source() {
+                if self.state.needs_live_balance(&args) {
                     // The live balance is fetched by the rmcp tool.
                     return None;
                 }

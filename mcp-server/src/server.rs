@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use piapi_billing::{Billing, CheckBalanceResult};
+use piapi_billing::{Billing, CheckBalanceResult, PrecheckArgs};
 use rmcp::handler::server::router::prompt::PromptRouter;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{
@@ -55,16 +55,17 @@ impl AppState {
         self
     }
 
-    /// Whether [`AppState::fetch_balance`] has anywhere to read a balance from. Without one,
-    /// a pre-check without `balance_usd` goes to the core, whose refusal names the field and
-    /// the variable to set, word for word what the other front ends say.
-    pub fn has_balance_source(&self) -> bool {
-        self.piapi.is_some()
+    /// Whether a pre-check with these arguments needs the live balance: it names no
+    /// `balance_usd` and there is somewhere to read one from. Without a source, the pre-check
+    /// goes to the core, whose refusal names the field and the variable to set, word for word
+    /// what the other front ends say.
+    pub fn needs_live_balance(&self, args: &PrecheckArgs) -> bool {
+        args.balance_usd.is_none() && self.piapi.is_some()
     }
 
     /// The account's live balance, for `check_balance` and for pre-checks without a balance.
     ///
-    /// This (with [`AppState::has_balance_source`]) is the one place that decides where a
+    /// This (with [`AppState::needs_live_balance`]) is the one place that decides where a
     /// balance comes from; the error text is shown to the assistant as is.
     pub async fn fetch_balance(&self) -> Result<CheckBalanceResult, String> {
         let Some(piapi) = &self.piapi else {

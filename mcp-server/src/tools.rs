@@ -83,7 +83,7 @@ impl BillingServer {
         Parameters(args): Parameters<CoreArgs<PrecheckArgs>>,
     ) -> Result<Structured<PrecheckResult>, String> {
         let mut args = args.parse().map_err(core_error)?;
-        if args.balance_usd.is_none() && self.state.has_balance_source() {
+        if self.state.needs_live_balance(&args) {
             let balance = self.state.fetch_balance().await.map_err(|e| {
                 format!("balance_usd: not given, and the live balance is unavailable: {e}. Pass balance_usd (and frozen_usd) explicitly")
             })?;
