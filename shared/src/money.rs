@@ -242,20 +242,16 @@ impl DecimalText {
             buf: [b'0'; 64],
             start: 64,
         };
-        // Digits from the right: the decimals (padded with zeros up to `min_scale`), the
-        // point, then the integer part.
-        let mut decimals = scale.max(min_scale);
-        let mut pad = decimals - scale;
-        while decimals > 0 {
-            if pad > 0 {
-                pad -= 1;
-                text.push(b'0');
-            } else {
-                text.push(last_digit(&mut mantissa));
-            }
-            decimals -= 1;
+        // Digits from the right: zeros up to `min_scale` decimals, the mantissa's decimals,
+        // the point, then the integer part.
+        let decimals = scale.max(min_scale);
+        for _ in scale..decimals {
+            text.push(b'0');
         }
-        if scale.max(min_scale) > 0 {
+        for _ in 0..scale {
+            text.push(last_digit(&mut mantissa));
+        }
+        if decimals > 0 {
             text.push(b'.');
         }
         loop {
