@@ -24,7 +24,7 @@ pub struct CoreArgs<T> {
 impl<T: piapi_billing::json::FromJson> CoreArgs<T> {
     /// Parses the arguments with the core's path-aware messages.
     pub fn parse(self) -> Result<T, piapi_billing::Error> {
-        piapi_billing::Error::parse(Value::Object(self.raw))
+        piapi_billing::json::from_value(&Value::Object(self.raw))
     }
 }
 

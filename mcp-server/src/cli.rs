@@ -277,9 +277,9 @@ fn read_estimate_args(path: &Path) -> Result<EstimateArgs, Error> {
 fn parse_estimate_input(text: &str) -> Result<EstimateArgs, piapi_billing::Error> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(tasks)) => {
-            piapi_billing::Error::parse(serde_json::json!({ "tasks": tasks }))
+            piapi_billing::json::from_value(&serde_json::json!({ "tasks": tasks }))
         }
-        Ok(value) => piapi_billing::Error::parse(value),
+        Ok(value) => piapi_billing::json::from_value(&value),
         Err(whole) => {
             // Not one JSON document: try JSON Lines, one task per non-empty line.
             let mut tasks = Vec::new();
@@ -288,7 +288,7 @@ fn parse_estimate_input(text: &str) -> Result<EstimateArgs, piapi_billing::Error
                 .enumerate()
                 .filter(|(_, l)| !l.trim().is_empty())
             {
-                let task = piapi_billing::Error::parse_str::<TaskSpec>(line).map_err(|e| {
+                let task = piapi_billing::json::from_str::<TaskSpec>(line).map_err(|e| {
                     piapi_billing::Error::invalid(
                         format!("line {}", n + 1),
                         format!(

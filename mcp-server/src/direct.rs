@@ -139,7 +139,7 @@ impl DirectTools {
 }
 
 fn parse<A: FromJson>(arguments: &str) -> Result<A, String> {
-    piapi_billing::Error::parse_str(arguments).map_err(|e| e.message)
+    piapi_billing::json::from_str(arguments).map_err(|e| e.message)
 }
 
 fn run<A: FromJson, R: serde::Serialize>(

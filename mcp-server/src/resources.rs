@@ -96,8 +96,8 @@ pub fn read(billing: &Billing, uri: &str) -> Result<ReadResourceResult, ErrorDat
 #[derive(Serialize)]
 struct TopUpTiers<'a> {
     catalog_version: &'a str,
-    top_up_tiers: &'a [piapi_billing::topup::TopUpTier],
-    account_facts: &'a piapi_billing::plans::AccountFacts,
+    top_up_tiers: &'a [piapi_billing::model::TopUpTier],
+    account_facts: &'a piapi_billing::model::AccountFacts,
 }
 
 fn list_prices(

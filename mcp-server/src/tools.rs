@@ -10,9 +10,9 @@
 //! so the schemas clients see are generated once, portable, and not cached by rmcp.
 
 use piapi_billing::{
-    CheckBalanceResult, EstimateArgs, EstimateResult, GetTaskCostArgs, ListPricesArgs,
-    ListPricesResult, NoArgs, PlansResult, PrecheckArgs, PrecheckResult, QuoteTopUpArgs,
-    TaskCostResult, TopUpQuote,
+    CheckBalanceResult, EstimateArgs, EstimateResult, Funds, GetTaskCostArgs, ListPricesArgs,
+    ListPricesResult, NoArgs, PlansResult, PrecheckArgs, PrecheckResult, PriceInputs,
+    PriceInputsArgs, QuoteTopUpArgs, TaskCostResult, TopUpQuote,
 };
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{tool, tool_router};
@@ -82,24 +82,23 @@ impl BillingServer {
         &self,
         Parameters(args): Parameters<CoreArgs<PrecheckArgs>>,
     ) -> Result<Structured<PrecheckResult>, String> {
-        let mut args = args.parse().map_err(core_error)?;
-        if self.state.needs_live_balance(&args) {
-            let balance = self.state.fetch_balance().await.map_err(|e| {
+        let args = args.parse().map_err(core_error)?;
+        let billing = &self.state.billing;
+        let result = if self.state.needs_live_balance(&args) {
+            let live = self.state.fetch_balance().await.map_err(|e| {
                 format!("balance_usd: not given, and the live balance is unavailable: {e}. Pass balance_usd (and frozen_usd) explicitly")
             })?;
-            // The core computes available = balance - frozen; PiAPI reports what is available
-            // and what is frozen, so the balance it implies is their sum.
-            if args.frozen_usd.is_none() {
-                args.frozen_usd = Some(balance.frozen_usd);
-            }
-            let frozen = args.frozen_usd.map(|f| f.get()).unwrap_or_default();
-            args.balance_usd = Some((balance.available_usd.get() + frozen).into());
-        }
-        self.state
-            .billing
-            .precheck_credits(&args)
-            .map(Structured)
-            .map_err(core_error)
+            // PiAPI reports what is available and what is frozen: the pre-check takes both as
+            // they are.
+            let funds = Funds::Available {
+                available: live.available_usd,
+                frozen: live.frozen_usd,
+            };
+            billing.precheck_with(&args, funds)
+        } else {
+            billing.precheck_credits(&args)
+        };
+        result.map(Structured).map_err(core_error)
     }
 
     #[tool(
@@ -177,6 +176,30 @@ impl BillingServer {
         self.state
             .billing
             .quote_top_up(&args)
+            .map(Structured)
+            .map_err(core_error)
+    }
+
+    #[tool(
+        input_schema = schema::input::<PriceInputsArgs>(),
+        output_schema = schema::output::<PriceInputs>(),
+        title = "Price inputs",
+        description = "List the input fields that change the price of a PiAPI model's task             (model and task_type exactly as sent to PiAPI): for each, whether it is a choice             (with the priced values), an integer (with min, max and allowed values) or a text             whose length is priced, and PiAPI's documented default; plus the hints             (video_seconds, frames, width, height) that fix a price the request cannot. Use it             to ask the user only for what matters before estimate_cost. Offline.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    fn price_inputs(
+        &self,
+        Parameters(args): Parameters<CoreArgs<PriceInputsArgs>>,
+    ) -> Result<Structured<PriceInputs>, String> {
+        let args = args.parse().map_err(core_error)?;
+        self.state
+            .billing
+            .price_inputs(&args)
             .map(Structured)
             .map_err(core_error)
     }

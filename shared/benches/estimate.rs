@@ -44,12 +44,14 @@ fn benches(c: &mut Criterion) {
         b.iter(|| billing.estimate_cost(black_box(&thousand)).unwrap())
     });
 
-    let one_json = json!({"tasks": [serde_json::to_value(kling_task()).unwrap()]});
-    c.bench_function("call/estimate_cost JSON in and out, 1 task", |b| {
+    // Through the tool table, from argument text to the answer's text, as front ends run it.
+    let one_text = json!({"tasks": [serde_json::to_value(kling_task()).unwrap()]}).to_string();
+    c.bench_function("tools/estimate_cost text in and out, 1 task", |b| {
         b.iter(|| {
-            billing
-                .call("estimate_cost", black_box(one_json.clone()))
-                .unwrap()
+            let answer = piapi_billing::tools::run(&billing, "estimate_cost", black_box(&one_text));
+            let mut out = piapi_billing::json::JsonWriter::with_capacity(2048);
+            out.write(&answer.unwrap()).unwrap();
+            out.into_string()
         })
     });
 
@@ -59,7 +61,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| piapi_billing::json::from_str::<EstimateArgs>(black_box(&thousand_text)).unwrap())
     });
 
-    // How the built-in catalog loads: from its compiled form (build.rs), then validated and
+    // How the built-in catalog loads: decoded from its compact form, then validated and
     // indexed. Dropping the catalog is not part of loading it.
     c.bench_function("catalog/load built-in", |b| {
         b.iter_with_large_drop(|| Catalog::load_builtin().unwrap())

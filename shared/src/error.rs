@@ -76,14 +76,4 @@ impl Error {
     pub fn code(&self) -> &'static str {
         self.kind.as_str()
     }
-
-    /// Parses JSON arguments into a contract type, naming the offending path on failure.
-    pub fn parse<T: crate::json::FromJson>(value: serde_json::Value) -> Result<T, Error> {
-        crate::json::from_value(&value)
-    }
-
-    /// Like [`Error::parse`], from JSON text (no intermediate `Value`).
-    pub fn parse_str<T: crate::json::FromJson>(text: &str) -> Result<T, Error> {
-        crate::json::from_str(text)
-    }
 }

@@ -1,43 +1,42 @@
 //! `piapi-billing`: the billing core behind every piapi-billing front end.
 //!
 //! The crate is pure: no I/O, no clock, no threads, no network. Front ends (the MCP server and
-//! the WASM module) parse arguments into [`contract`] types, call a [`Billing`] method, and
-//! serialize the result; the business rules live here once. Time, where a rule needs it (the
+//! the WebAssembly module) read arguments into [`contract`] types, call an operation, and write
+//! the result; the business rules live here once. Time, where a rule needs it (the
 //! [`ledger`]), is passed in by the caller.
 //!
-//! Money is [`rust_decimal::Decimal`] throughout ([`money`]); prices are data
-//! ([`catalog`], compiled in from `catalog/2026-11.json` and replaceable at run time).
+//! The modules stand in floors, each importing only those below it:
+//! [`text`], [`money`] and [`error`]; [`json`] and [`compact`]; [`model`] (the catalog's data);
+//! [`contract`] (arguments and results) and [`catalog`] (loading, validation, overlays);
+//! [`ops`] (every operation) and [`piapi`] (PiAPI's bodies read into results); [`tools`] (the
+//! offline tool table) and [`Billing`] on top. The [`ledger`] is a state machine of its own.
+//!
+//! Money is [`rust_decimal::Decimal`] throughout ([`money`]); prices are data ([`catalog`]).
+
+// The derive macros name `::piapi_billing`, which this alias makes mean this crate here too.
+extern crate self as piapi_billing;
 
 pub mod catalog;
+pub mod compact;
 pub mod contract;
 pub mod error;
-pub mod estimate;
 pub mod json;
 pub mod ledger;
+pub mod model;
 pub mod money;
+pub mod ops;
 pub mod piapi;
-pub mod plans;
-pub mod precheck;
 pub mod text;
-pub mod topup;
+pub mod tools;
 
 use std::sync::Arc;
-
-use serde_json::Value;
 
 pub use catalog::Catalog;
 pub use contract::*;
 pub use error::{Error, ErrorKind};
+pub use model::{Mode, PlanId};
+pub use ops::precheck::Funds;
 pub use text::Text;
-
-/// The tools every front end offers from the core alone, in the contract's order.
-pub const OFFLINE_TOOLS: [&str; 5] = [
-    "estimate_cost",
-    "precheck_credits",
-    "list_plans",
-    "list_prices",
-    "quote_top_up",
-];
 
 /// The billing engine: a catalog and the operations over it.
 ///
@@ -73,49 +72,41 @@ impl Billing {
     }
 
     pub fn estimate_cost(&self, args: &EstimateArgs) -> Result<EstimateResult, Error> {
-        estimate::estimate(&self.catalog, args)
+        self.estimate(args.batch())
     }
 
+    /// Prices a batch the caller holds in another shape (a ledger reservation's tasks).
+    pub fn estimate(&self, batch: Batch<'_>) -> Result<EstimateResult, Error> {
+        ops::estimate::estimate(&self.catalog, batch)
+    }
+
+    /// A pre-check against the funds the arguments give (`balance_usd` is then required).
     pub fn precheck_credits(&self, args: &PrecheckArgs) -> Result<PrecheckResult, Error> {
-        precheck::precheck(&self.catalog, args)
+        ops::precheck::precheck(&self.catalog, args)
+    }
+
+    /// A pre-check against `funds` the caller fetched (PiAPI's available and frozen credit).
+    pub fn precheck_with(
+        &self,
+        args: &PrecheckArgs,
+        funds: Funds,
+    ) -> Result<PrecheckResult, Error> {
+        ops::precheck::precheck_with(&self.catalog, args, funds)
     }
 
     pub fn list_plans(&self) -> PlansResult {
-        plans::list_plans(&self.catalog)
+        ops::plans::list_plans(&self.catalog)
     }
 
     pub fn list_prices(&self, args: &ListPricesArgs) -> Result<ListPricesResult, Error> {
-        catalog::list_prices(&self.catalog, args)
+        ops::prices::list_prices(&self.catalog, args)
     }
 
     pub fn quote_top_up(&self, args: &QuoteTopUpArgs) -> Result<TopUpQuote, Error> {
-        topup::quote(&self.catalog, args)
+        ops::topup::quote(&self.catalog, args)
     }
 
-    /// Runs an offline tool by name on JSON arguments: the one entry point the golden vectors
-    /// and the JSON-speaking front ends share.
-    pub fn call(&self, tool: &str, args: Value) -> Result<Value, Error> {
-        let args = if args.is_null() {
-            Value::Object(Default::default())
-        } else {
-            args
-        };
-        let out = match tool {
-            "estimate_cost" => to_value(self.estimate_cost(&Error::parse(args)?)?),
-            "precheck_credits" => to_value(self.precheck_credits(&Error::parse(args)?)?),
-            "list_plans" => {
-                let NoArgs {} = Error::parse(args)?;
-                to_value(self.list_plans())
-            }
-            "list_prices" => to_value(self.list_prices(&Error::parse(args)?)?),
-            "quote_top_up" => to_value(self.quote_top_up(&Error::parse(args)?)?),
-            other => return Err(Error::unknown_tool(other, &OFFLINE_TOOLS)),
-        };
-        Ok(out)
+    pub fn price_inputs(&self, args: &PriceInputsArgs) -> Result<PriceInputs, Error> {
+        ops::inputs::price_inputs(&self.catalog, args)
     }
-}
-
-fn to_value<T: serde::Serialize>(v: T) -> Value {
-    // Contract types serialize to JSON without failing: string keys, no non-finite floats.
-    serde_json::to_value(v).unwrap_or(Value::Null)
 }

@@ -96,23 +96,6 @@ fn deserialize_exact<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Erro
     d.deserialize_any(ExactDecimalVisitor)
 }
 
-/// Deserializes a whole number (a JSON integer or its text), with a message that names the
-/// accepted range instead of serde's bare "invalid number".
-pub fn de_whole<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    let v = deserialize_exact(d)?;
-    whole(v).ok_or_else(|| {
-        de::Error::custom(format!(
-            "must be a whole number of at least 0, got {}",
-            format_plain(v)
-        ))
-    })
-}
-
-/// [`de_whole`] for optional fields.
-pub fn de_opt_whole<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    de_whole(d).map(Some)
-}
-
 /// The value as a `u64` when it is a whole, non-negative number.
 pub fn whole(v: Decimal) -> Option<u64> {
     if v.fract().is_zero() && !v.is_sign_negative() {
@@ -160,12 +143,6 @@ macro_rules! decimal_newtype {
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(DecimalText::new(self.0, $min_scale).as_str())
-            }
-        }
-
-        impl crate::json::FromJson for $name {
-            fn read(r: &mut crate::json::Reader<'_>) -> Result<Self, crate::Error> {
-                r.decimal().map(Self)
             }
         }
 

@@ -3,7 +3,8 @@
 
 mod common;
 
-use piapi_billing::catalog::{BUILTIN_JSON, Catalog, QuantityRule, Status};
+use piapi_billing::catalog::{BUILTIN_JSON, Catalog};
+use piapi_billing::model::{QuantityRule, Status};
 use piapi_billing::{Billing, EstimateArgs, Hints, TaskSpec};
 use serde_json::{Map, Value, json};
 
@@ -123,7 +124,7 @@ fn every_row_carries_a_source_and_unpriced_rows_say_why() {
 
 /// Builds the request that should select `entry`: its `select` values (first option of a
 /// list), its `when_present` trigger, and hints that fix its quantity.
-fn request_for(entry: &piapi_billing::catalog::Entry) -> TaskSpec {
+fn request_for(entry: &piapi_billing::model::Entry) -> TaskSpec {
     let mut input = Map::new();
     for (k, v) in &entry.select {
         let v = match v {

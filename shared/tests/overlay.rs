@@ -1,5 +1,8 @@
 //! User price overlays: an override wins, visibly, and a bad overlay is refused whole.
 
+mod common;
+
+use common::CallByName;
 use piapi_billing::catalog::Catalog;
 use piapi_billing::{Billing, ErrorKind};
 use serde_json::json;

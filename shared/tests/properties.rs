@@ -164,8 +164,8 @@ proptest! {
 
     /// Arbitrary JSON for every tool: an answer or a refusal, never a panic.
     #[test]
-    fn no_json_input_panics(args in arbitrary_json(), tool in proptest::sample::select(vec!["estimate_cost", "precheck_credits", "list_plans", "list_prices", "quote_top_up", "nope"])) {
-        let _ = Billing::new().call(tool, args);
+    fn no_json_input_panics(args in arbitrary_json(), tool in proptest::sample::select(piapi_billing::tools::names().chain(["nope"]).collect::<Vec<_>>())) {
+        let _ = piapi_billing::tools::run(&Billing::new(), tool, &args.to_string());
     }
 
     /// Arbitrary text as catalog or overlay: a catalog or a refusal, never a panic.

@@ -4,10 +4,10 @@
 //! refused by name. A field added to a type but not to its reader (or the other way round)
 //! fails here.
 
-use piapi_billing::catalog::{BUILTIN_JSON, CatalogFile, Entry, EntryPatch, OverlayFile};
+use piapi_billing::catalog::BUILTIN_JSON;
 use piapi_billing::json::{self, FromJson};
-use piapi_billing::plans::{AccountFacts, HyaSeat, Plan, UsageMode};
-use piapi_billing::topup::TopUpTier;
+use piapi_billing::model::{AccountFacts, HyaSeat, Plan, TopUpTier, UsageMode};
+use piapi_billing::model::{CatalogFile, Entry, EntryPatch, OverlayFile};
 use piapi_billing::{
     EstimateArgs, GetTaskCostArgs, ListPricesArgs, PrecheckArgs, QuoteTopUpArgs, TaskSpec,
 };

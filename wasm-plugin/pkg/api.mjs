@@ -27,6 +27,7 @@ export const TOOLS = Object.freeze({
   listPlans: "list_plans",
   listPrices: "list_prices",
   quoteTopUp: "quote_top_up",
+  priceInputs: "price_inputs",
 });
 
 function encodeArgs(value, what) {
@@ -52,7 +53,7 @@ function decode(envelope) {
 
 /**
  * Builds the API over a raw module: an object with `call(tool, json)`, `setCatalog(json)`,
- * `catalogInfo()`, `priceInputs(json)` and `memoryBytes()` (the wasm-bindgen exports).
+ * `catalogInfo()` and `memoryBytes()` (the wasm-bindgen exports).
  */
 export function createApi(raw) {
   const run = (tool) => (args) => decode(raw.call(tool, encodeArgs(args, "arguments")));
@@ -62,7 +63,7 @@ export function createApi(raw) {
     listPlans: run(TOOLS.listPlans),
     listPrices: run(TOOLS.listPrices),
     quoteTopUp: run(TOOLS.quoteTopUp),
-    priceInputs: (args) => decode(raw.priceInputs(encodeArgs(args, "arguments"))),
+    priceInputs: run(TOOLS.priceInputs),
     catalogVersion: () => decode(raw.catalogInfo()),
     setCatalog(overlay) {
       const text = typeof overlay === "string" ? overlay : encodeArgs(overlay, "overlay");

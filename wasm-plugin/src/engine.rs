@@ -1,20 +1,16 @@
-//! The module's one billing engine and the operations on it.
+//! The module's one billing engine.
 //!
 //! A WebAssembly instance is single-threaded, so the engine lives in a thread-local cell. A
 //! price overlay replaces the engine as a whole (the core never mutates a catalog in place);
 //! a call takes a cheap clone of the current engine first, so nothing is borrowed while the
-//! core runs.
+//! core runs. Tools are dispatched by the core's own table ([`piapi_billing::tools`]): the
+//! module holds no business rule and no list of tools.
 
 use std::cell::RefCell;
 
-use piapi_billing::json::FromJson;
-use piapi_billing::{
-    Billing, Catalog, Error, EstimateResult, ListPricesResult, NoArgs, OFFLINE_TOOLS, PlansResult,
-    PrecheckResult, TopUpQuote,
-};
+use piapi_billing::tools::{self, Answer};
+use piapi_billing::{Billing, Catalog, Error};
 use serde::Serialize;
-
-use crate::inputs::{self, PriceInputsArgs};
 
 thread_local! {
     static ENGINE: RefCell<Billing> = RefCell::new(Billing::new());
@@ -34,54 +30,18 @@ fn current() -> Billing {
     ENGINE.with(|e| e.borrow().clone())
 }
 
-/// A tool's typed result, written straight to text by [`crate::json_writer`]: going through
-/// `serde_json::Value` first (as `Billing::call` does) costs a sorted map per object.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Answer {
-    Estimate(EstimateResult),
-    Precheck(PrecheckResult),
-    Plans(PlansResult),
-    Prices(ListPricesResult),
-    TopUp(TopUpQuote),
-}
-
 /// Runs an offline tool (snake_case name, as in the golden vectors) on JSON argument text.
 ///
-/// Arguments are read by the core's reader, as `Billing::call` reads them (same path-aware
-/// messages); a test checks that both answer alike on every golden vector. One difference:
-/// `Billing::call` gets an already-decoded `Value`, which kept the last of a repeated key,
-/// while the text here still has both, and a repeated field is refused.
+/// The arguments are read from their text by the core's reader, so a repeated field is
+/// refused rather than overwritten.
 pub fn call(tool: &str, args_json: &str) -> Result<Answer, Error> {
-    let engine = current();
-    Ok(match tool {
-        "estimate_cost" => Answer::Estimate(engine.estimate_cost(&parse_args(args_json)?)?),
-        "precheck_credits" => Answer::Precheck(engine.precheck_credits(&parse_args(args_json)?)?),
-        "list_plans" => {
-            let NoArgs {} = parse_args(args_json)?;
-            Answer::Plans(engine.list_plans())
-        }
-        "list_prices" => Answer::Prices(engine.list_prices(&parse_args(args_json)?)?),
-        "quote_top_up" => Answer::TopUp(engine.quote_top_up(&parse_args(args_json)?)?),
-        other => return Err(Error::unknown_tool(other, &OFFLINE_TOOLS)),
-    })
-}
-
-/// Parses a tool's arguments from their text, straight into their type (the core's reader,
-/// with its path-aware messages). `null` stands for no arguments, as in `Billing::call`.
-fn parse_args<T: FromJson>(text: &str) -> Result<T, Error> {
-    Error::parse_str(if is_null(text) { "{}" } else { text })
-}
-
-/// True for the JSON text `null` (what the JS wrapper sends for a missing argument).
-fn is_null(text: &str) -> bool {
-    text.trim_matches([' ', '\n', '\r', '\t']) == "null"
+    tools::run(&current(), tool, args_json)
 }
 
 /// Lays a user's price overlay over the built-in catalog, replacing any earlier overlay;
 /// `null` goes back to the built-in catalog.
 pub fn set_catalog(overlay_json: &str) -> Result<CatalogInfo, Error> {
-    let engine = if is_null(overlay_json) {
+    let engine = if overlay_json.trim_matches([' ', '\n', '\r', '\t']) == "null" {
         Billing::new()
     } else {
         Billing::with_catalog(Catalog::builtin().with_overlay(overlay_json)?)
@@ -89,12 +49,6 @@ pub fn set_catalog(overlay_json: &str) -> Result<CatalogInfo, Error> {
     let info = info_of(&engine);
     ENGINE.with(|e| *e.borrow_mut() = engine);
     Ok(info)
-}
-
-/// The `input` fields that change the price of a model's task (for estimator forms).
-pub fn price_inputs(args_json: &str) -> Result<inputs::PriceInputs, Error> {
-    let args: PriceInputsArgs = parse_args(args_json)?;
-    inputs::price_inputs(current().catalog(), &args)
 }
 
 /// Which catalog and overlay the module answers with.
@@ -116,11 +70,11 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::json_writer::JsonWriter;
+    use piapi_billing::json::JsonWriter;
 
     /// Every golden vector answers exactly as the core's own JSON entry point does.
     #[test]
-    fn answers_match_billing_call_on_every_golden_vector() {
+    fn answers_match_the_core_on_every_golden_vector() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden");
         let mut cases = 0;
         for file in std::fs::read_dir(&dir).expect("tests/golden exists") {
@@ -132,7 +86,11 @@ mod tests {
                 serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
             for case in golden["cases"].as_array().expect("cases") {
                 let tool = case["tool"].as_str().expect("tool");
-                let core = Billing::new().call(tool, case["args"].clone());
+                // The core's reference answer: its tool table on the arguments as a `Value`
+                // turned back into text (one key per name), through serde_json's writer.
+                let core =
+                    piapi_billing::tools::run(&Billing::new(), tool, &case["args"].to_string())
+                        .map(|a| serde_json::to_value(a).unwrap());
                 let ours = call(tool, &case["args"].to_string());
                 match (core, ours) {
                     (Ok(want), Ok(got)) => {
@@ -207,7 +165,7 @@ mod tests {
         assert_eq!(catalog_info(), info);
         let reset = set_catalog("null").unwrap();
         assert_eq!(reset.overlay, None);
-        assert_eq!(reset.catalog_version, "2026-11");
+        assert_eq!(reset.catalog_version, Catalog::builtin().version());
     }
 
     #[test]

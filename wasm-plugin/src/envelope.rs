@@ -7,7 +7,7 @@
 use piapi_billing::Error;
 use serde::Serialize;
 
-use crate::json_writer::JsonWriter;
+use piapi_billing::json::JsonWriter;
 
 /// Serializes a call's outcome as envelope text, into a buffer that starts with `capacity`
 /// bytes: an answer that fits is written without regrowing (and copying) its buffer.

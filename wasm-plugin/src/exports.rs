@@ -19,12 +19,6 @@ pub fn set_catalog(overlay_json: &str) -> String {
     envelope::encode(engine::set_catalog(overlay_json), 256)
 }
 
-/// The `input` fields that change a task's price; answers an envelope.
-#[wasm_bindgen(js_name = priceInputs)]
-pub fn price_inputs(args_json: &str) -> String {
-    envelope::encode(engine::price_inputs(args_json), 2048)
-}
-
 /// The catalog in use; answers an envelope of the catalog info.
 #[wasm_bindgen(js_name = catalogInfo)]
 pub fn catalog_info() -> String {

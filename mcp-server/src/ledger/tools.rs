@@ -12,7 +12,7 @@ use piapi_billing::ledger::{
     Timestamp,
 };
 use piapi_billing::money::Usd;
-use piapi_billing::{EstimateArgs, Mode, PlanId, QuoteTopUpArgs, TaskSpec};
+use piapi_billing::{Batch, Mode, PlanId, QuoteTopUpArgs, TaskSpec};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -235,8 +235,8 @@ impl BillingServer {
         let estimate = self
             .state
             .billing
-            .estimate_cost(&EstimateArgs {
-                tasks: tasks.to_vec(),
+            .estimate(Batch {
+                tasks,
                 plan: args.plan,
                 default_mode: args.default_mode,
                 relax_used_today: None,
@@ -250,12 +250,8 @@ impl BillingServer {
                 first.message
             ));
         }
-        let total = estimate
-            .lines
-            .iter()
-            .map(|l| l.max_usd.0.max(l.freeze_usd.0))
-            .sum();
-        Ok(Usd(total))
+        // The same amount a pre-check requires, so a hold and a pre-check never disagree.
+        Ok(piapi_billing::ops::precheck::required_usd(&estimate))
     }
 }
 

@@ -4,14 +4,17 @@
 use piapi_billing::Billing;
 use serde_json::{Value, json};
 
+/// Runs an offline tool through the core's tool table, as every front end does.
+pub fn try_call(tool: &str, args: Value) -> Result<Value, piapi_billing::Error> {
+    Billing::new().call(tool, args)
+}
+
 pub fn call(tool: &str, args: Value) -> Value {
-    Billing::new()
-        .call(tool, args)
-        .unwrap_or_else(|e| panic!("{tool} failed: {e}"))
+    try_call(tool, args).unwrap_or_else(|e| panic!("{tool} failed: {e}"))
 }
 
 pub fn call_err(tool: &str, args: Value) -> piapi_billing::Error {
-    match Billing::new().call(tool, args) {
+    match try_call(tool, args) {
         Ok(v) => panic!("{tool} should fail, got {v}"),
         Err(e) => e,
     }
@@ -44,4 +47,17 @@ pub fn line_error(task: Value) -> (String, String) {
         e["code"].as_str().unwrap().to_string(),
         e["message"].as_str().unwrap().to_string(),
     )
+}
+
+/// `billing.call(tool, args)`: an offline tool by name on JSON arguments, through the core's
+/// tool table, answered as a JSON value.
+pub trait CallByName {
+    fn call(&self, tool: &str, args: Value) -> Result<Value, piapi_billing::Error>;
+}
+
+impl CallByName for Billing {
+    fn call(&self, tool: &str, args: Value) -> Result<Value, piapi_billing::Error> {
+        let answer = piapi_billing::tools::run(self, tool, &args.to_string())?;
+        Ok(serde_json::to_value(answer).expect("answers are JSON"))
+    }
 }

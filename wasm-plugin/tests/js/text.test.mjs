@@ -1,5 +1,5 @@
 // Text that needs escaping crosses the boundary intact both ways: the module writes its answers
-// with its own JSON writer (wasm-plugin/src/json_writer.rs), so these go through the built
+// with the core's own JSON writer (shared/src/json/write.rs), so these go through the built
 // package and JSON.parse, not through serde_json.
 import assert from "node:assert/strict";
 import { test } from "node:test";

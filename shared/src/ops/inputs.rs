@@ -1,83 +1,17 @@
-//! Which inputs change the price of a model's task, read from the catalog's own selection and
-//! quantity rules, so an estimator form can offer exactly those fields (and their allowed
-//! values) without hard-coding any model.
+//! `price_inputs`: which `input` fields change the price of a model's task, read from the
+//! catalog's own selection and quantity rules, so a form (the estimator page, the MCP App's
+//! cost card) or an assistant can offer exactly those fields and their allowed values without
+//! hard-coding any model. One arm per quantity rule kind, beside the estimator's.
 
-use piapi_billing::catalog::{Entry, QuantityRule};
-use piapi_billing::json::{FromJson, Reader};
-use piapi_billing::{Catalog, Error};
-use serde::Serialize;
 use serde_json::Value;
 
-/// Arguments of `priceInputs`.
-#[derive(Clone, Debug, Default)]
-pub struct PriceInputsArgs {
-    pub model: String,
-    pub task_type: String,
-}
-
-impl FromJson for PriceInputsArgs {
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        const FIELDS: &[&str] = &["model", "task_type"];
-        let mut args = PriceInputsArgs::default();
-        let seen = r.fields(FIELDS, |r, i| {
-            let value = String::read(r)?;
-            match i {
-                0 => args.model = value,
-                _ => args.task_type = value,
-            }
-            Ok(())
-        })?;
-        r.require(seen, FIELDS, &[0, 1])?;
-        Ok(args)
-    }
-}
-
-/// How a form should ask for a field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldKind {
-    /// One of `values` (strings, numbers or booleans, as PiAPI takes them).
-    Choice,
-    /// A whole number within `min`..=`max` (and one of `values` when they are listed).
-    Integer,
-    /// Free text whose length sets the price.
-    Text,
-}
-
-/// One `input` field that changes the price.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct InputField {
-    pub name: String,
-    pub kind: FieldKind,
-    pub values: Vec<Value>,
-    pub min: Option<u64>,
-    pub max: Option<u64>,
-    /// The documented default PiAPI applies when the field is missing.
-    pub default: Option<Value>,
-}
-
-/// Result of `priceInputs`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PriceInputs {
-    pub model: String,
-    pub task_type: String,
-    pub fields: Vec<InputField>,
-    /// `hints` keys that fix a price depending on media the estimator cannot see.
-    pub hints: Vec<&'static str>,
-}
+use crate::catalog::Catalog;
+use crate::contract::{FieldKind, InputField, PriceInputs, PriceInputsArgs};
+use crate::error::Error;
+use crate::model::{Entry, QuantityRule};
 
 pub fn price_inputs(catalog: &Catalog, args: &PriceInputsArgs) -> Result<PriceInputs, Error> {
-    if !catalog.has_model(&args.model) {
-        let known: Vec<&str> = catalog.models().collect();
-        return Err(Error::invalid(
-            "model",
-            format!(
-                "unknown model \"{}\"; known models: {}",
-                args.model,
-                known.join(", ")
-            ),
-        ));
-    }
+    catalog.check_model("model", &args.model)?;
     let entries: Vec<&Entry> = catalog.candidates(&args.model, &args.task_type).collect();
     if entries.is_empty() {
         return Err(Error::invalid(
@@ -235,20 +169,21 @@ mod tests {
     #[test]
     fn arguments_are_read_with_path_aware_messages() {
         let args: PriceInputsArgs =
-            Error::parse_str(r#"{"task_type": "txt2img", "model": "Qubico/flux1-dev"}"#).unwrap();
+            crate::json::from_str(r#"{"task_type": "txt2img", "model": "Qubico/flux1-dev"}"#)
+                .unwrap();
         assert_eq!(args.model, "Qubico/flux1-dev");
         assert_eq!(args.task_type, "txt2img");
-        let err = Error::parse_str::<PriceInputsArgs>(r#"{"model": "kling"}"#).unwrap_err();
+        let err = crate::json::from_str::<PriceInputsArgs>(r#"{"model": "kling"}"#).unwrap_err();
         assert!(
             err.message.contains("missing field `task_type`"),
             "{}",
             err.message
         );
-        let err =
-            Error::parse_str::<PriceInputsArgs>(r#"{"model": 3, "task_type": "x"}"#).unwrap_err();
+        let err = crate::json::from_str::<PriceInputsArgs>(r#"{"model": 3, "task_type": "x"}"#)
+            .unwrap_err();
         assert_eq!(err.field.as_deref(), Some("model"));
         let err =
-            Error::parse_str::<PriceInputsArgs>(r#"{"model": "k", "task": "x"}"#).unwrap_err();
+            crate::json::from_str::<PriceInputsArgs>(r#"{"model": "k", "task": "x"}"#).unwrap_err();
         assert!(
             err.message.contains("unknown field `task`"),
             "{}",

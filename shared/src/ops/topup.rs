@@ -1,22 +1,12 @@
-//! Top-up quotes and bonus tiers (facts §5): a one-time top-up strictly higher than a
-//! threshold earns that tier's bonus; exactly $650 earns nothing.
-
-use rust_decimal::Decimal;
-use schemars::JsonSchema;
-use serde::Serialize;
+//! Top-up quotes: a one-time top-up strictly higher than a tier's threshold earns that tier's
+//! bonus (exactly the threshold earns nothing), up to the plan's self-serve limit.
 
 use crate::catalog::Catalog;
-use crate::contract::{NextTier, PlanId, QuoteTopUpArgs, SuggestedTopUp, TopUpQuote};
+use crate::contract::{NextTier, QuoteTopUpArgs, SuggestedTopUp, TopUpQuote};
 use crate::error::Error;
+use crate::model::{PlanId, TopUpTier};
 use crate::money::{Dec, Usd, usd_to_points};
-
-/// A bonus tier: top-ups strictly above `above_usd` earn `bonus_pct` percent extra.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TopUpTier {
-    pub above_usd: Usd,
-    pub bonus_pct: Dec,
-}
+use rust_decimal::Decimal;
 
 /// The largest top-up we quote: keeps every figure an exact JavaScript integer of points.
 const MAX_QUOTE_USD: Decimal = Decimal::from_parts(100_000_000, 0, 0, false, 0);

@@ -1,4 +1,5 @@
-//! Writes a result straight to JSON text, for the answers that cross the JavaScript boundary.
+//! Writes a result straight to JSON text: the answers that cross the JavaScript boundary, and
+//! the stdio fast path's replies.
 //!
 //! serde_json's serializer is generic over `io::Write` and a formatter; built for size
 //! (`opt-level = "z"`) in WebAssembly, every `"`, `:` and `,` became a call through
@@ -13,6 +14,8 @@
 use std::fmt;
 
 use serde::ser::{self, Impossible, Serialize};
+
+use super::scan::plain_run_end;
 
 /// serde_json's name for an `arbitrary_precision` number: a struct with one field, the digits.
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
@@ -74,7 +77,7 @@ impl JsonWriter {
 }
 
 /// Appends `s` as a JSON string literal: unescaped runs in one copy each.
-fn write_str(out: &mut Vec<u8>, s: &str) {
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
@@ -101,34 +104,6 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
         start = end + 1;
     }
     out.push(b'"');
-}
-
-/// Where the run of bytes from `from` that JSON takes verbatim ends: at a quote, a backslash,
-/// a control character, or the end. Tests eight bytes per step (contract strings are mostly
-/// long plain runs: ids, URLs, labels), then finishes byte by byte.
-fn plain_run_end(bytes: &[u8], from: usize) -> usize {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Sets a byte's high bit when that byte of `word` is below `n` (for bytes below 0x80).
-    let below = |word: u64, n: u8| word.wrapping_sub(LOW * u64::from(n)) & !word & HIGH;
-    let equal = |word: u64, b: u8| below(word ^ (LOW * u64::from(b)), 1);
-    let mut i = from;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word);
-        if below(word, 0x20) | equal(word, b'"') | equal(word, b'\\') != 0 {
-            break;
-        }
-        i += 8;
-    }
-    while let Some(&b) = bytes.get(i) {
-        if b < 0x20 || b == b'"' || b == b'\\' {
-            break;
-        }
-        i += 1;
-    }
-    i
 }
 
 fn write_u64(out: &mut Vec<u8>, mut v: u64) {
@@ -657,7 +632,7 @@ only_text!(BareNumber, "a number that is not digits", |out, v| out
 mod tests {
     use std::collections::BTreeMap;
 
-    use piapi_billing::{Billing, Error, EstimateArgs, ListPricesArgs, QuoteTopUpArgs};
+    use piapi_billing::{Billing, EstimateArgs, ListPricesArgs, QuoteTopUpArgs};
     use serde::Serialize;
     use serde_json::{Value, json};
 
@@ -758,7 +733,7 @@ mod tests {
     #[test]
     fn contract_results_match_serde_json() {
         let billing = Billing::new();
-        let args: EstimateArgs = Error::parse(json!({"tasks": [
+        let args: EstimateArgs = crate::json::from_value(&json!({"tasks": [
             {"model": "kling", "task_type": "video_generation",
              "input": {"version": "3.0", "mode": "pro", "duration": 10, "enable_audio": true}},
             {"model": "no-such-model", "task_type": "x"}
@@ -766,9 +741,10 @@ mod tests {
         .unwrap();
         same_as_serde_json(&billing.estimate_cost(&args).unwrap());
         same_as_serde_json(&billing.list_plans());
-        let all: ListPricesArgs = Error::parse(json!({})).unwrap();
+        let all: ListPricesArgs = crate::json::from_value(&json!({})).unwrap();
         same_as_serde_json(&billing.list_prices(&all).unwrap());
-        let top_up: QuoteTopUpArgs = Error::parse(json!({"amount_usd": "1234.5"})).unwrap();
+        let top_up: QuoteTopUpArgs =
+            crate::json::from_value(&json!({"amount_usd": "1234.5"})).unwrap();
         same_as_serde_json(&billing.quote_top_up(&top_up).unwrap());
     }
 }

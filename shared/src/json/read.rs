@@ -1,56 +1,23 @@
-//! The core's JSON reader: a pull parser from text straight into the contract and catalog
-//! types, with messages that name the JSON path of the offending field.
+//! The pull parser: JSON text in, the reader's position and the JSON path of the value being
+//! read always known, so every refusal names its field (`tasks[2].count: …`) and its place
+//! in the text (`… at line L column C`).
 //!
-//! Why not serde's derived `Deserialize`: the derive instantiates a visitor per type *per
-//! deserializer* (text, `Value`, the path-tracking wrapper, serde's buffered `Content` for the
-//! tagged enum), which made up more than half of the WebAssembly module, and it could only name
-//! the failing path on a second, slower pass. Here every type has one hand-written reader over
-//! one parser, so the module carries the reading code once, a call parses once, and the path is
-//! always known. Money and whole numbers are taken from their digits and never pass through a
-//! float. The serde `Deserialize` impls of these types (used by rmcp and by tests) delegate to
-//! this reader, so every front end refuses the same input with the same message.
+//! Numbers are taken from their digits and never pass through a float; strings are borrowed
+//! from the text when they have no escapes. Walks over objects and arrays take their callback
+//! as `dyn`: generic, they were copied into every reader that calls them (half of the reading
+//! code in the WebAssembly module), and one indirect call per key or item is nothing beside
+//! parsing it.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Number, Value};
 
+use super::scan::plain_run_end;
 use crate::error::Error;
 use crate::money::{format_plain, parse_decimal, whole};
 use crate::text::Text;
-
-/// A type the reader can build from JSON.
-pub trait FromJson: Sized {
-    /// Reads one JSON value at the reader's position.
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error>;
-}
-
-/// Parses JSON text into `T`; the whole text must be one value.
-pub fn from_str<T: FromJson>(text: &str) -> Result<T, Error> {
-    read_whole(Reader::new(text))
-}
-
-/// Like [`from_str`], for text compiled into the program (the built-in catalog): its strings
-/// are borrowed, not copied, wherever a type holds them as [`Text`].
-pub fn from_static_str<T: FromJson>(text: &'static str) -> Result<T, Error> {
-    let mut r = Reader::new(text);
-    r.static_text = Some(text);
-    read_whole(r)
-}
-
-fn read_whole<T: FromJson>(mut r: Reader<'_>) -> Result<T, Error> {
-    let value = T::read(&mut r)?;
-    r.finish()?;
-    Ok(value)
-}
-
-/// Parses an already-decoded JSON value into `T` (front ends that receive a `Value`, such as
-/// the MCP server, whose transport decoded the message).
-pub fn from_value<T: FromJson>(value: &Value) -> Result<T, Error> {
-    from_str(&value.to_string())
-}
 
 /// One step of the path to the value being read. Keys are kept as their place in the text
 /// (only a key with escapes is copied), since the path is only read when there is an error.
@@ -66,7 +33,7 @@ pub struct Reader<'a> {
     text: &'a str,
     /// The same text when it lives for the whole program: strings read as [`Text`] then
     /// borrow from it instead of being copied.
-    static_text: Option<&'static str>,
+    pub(super) static_text: Option<&'static str>,
     pos: usize,
     path: Vec<Step>,
 }
@@ -179,6 +146,15 @@ impl<'a> Reader<'a> {
         self.error(format!(
             "unknown field `{key}`, expected {}",
             one_of(expected)
+        ))
+    }
+
+    /// "kind: unknown variant `x`, expected one of `a`, `b`" for an internally tagged enum
+    /// whose tag names no variant.
+    pub fn unknown_tag(&self, tag: &str, found: &str, variants: &[&str]) -> Error {
+        self.error(format!(
+            "{tag}: unknown variant `{found}`, expected {}",
+            one_of(variants)
         ))
     }
 
@@ -680,40 +656,8 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The end of the run of string bytes from `from` that need no attention: not a quote, a
-/// backslash or a control character. Scans eight bytes at a time, because catalog notes and
-/// prompts are long and this loop is most of what reading them costs.
-fn plain_run_end(bytes: &[u8], from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_byte = |word: u64, b: u8| {
-        let x = word ^ (ONES * u64::from(b));
-        x.wrapping_sub(ONES) & !x & HIGHS
-    };
-    let mut i = from;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let word = u64::from_le_bytes(word);
-        // Bytes below 0x20 have their top three bits clear; `has_byte`-style test on them.
-        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-        if has_byte(word, b'"') | has_byte(word, b'\\') | control != 0 {
-            break;
-        }
-        i += 8;
-    }
-    while let Some(&b) = bytes.get(i) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
-            break;
-        }
-        i += 1;
-    }
-    i
-}
-
 /// "one of `a`, `b`, `c`" as serde words it.
-fn one_of(names: &[&str]) -> String {
+pub(crate) fn one_of(names: &[&str]) -> String {
     match names {
         [] => "nothing".to_string(),
         [one] => format!("`{one}`"),
@@ -722,200 +666,5 @@ fn one_of(names: &[&str]) -> String {
             let listed: Vec<String> = many.iter().map(|n| format!("`{n}`")).collect();
             format!("one of {}", listed.join(", "))
         }
-    }
-}
-
-// ---- impls for the building blocks ----------------------------------------------------------
-
-impl FromJson for String {
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        r.string().map(Cow::into_owned)
-    }
-}
-
-impl FromJson for Text {
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        r.text()
-    }
-}
-
-impl FromJson for bool {
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        r.bool()
-    }
-}
-
-impl FromJson for u64 {
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        r.whole()
-    }
-}
-
-impl FromJson for Value {
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        r.value()
-    }
-}
-
-impl FromJson for Map<String, Value> {
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        r.map()
-    }
-}
-
-impl FromJson for BTreeMap<String, Value> {
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        let mut map = BTreeMap::new();
-        r.object(|r, key| {
-            let v = r.value()?;
-            map.insert(key.to_string(), v);
-            Ok(())
-        })?;
-        Ok(map)
-    }
-}
-
-impl<T: FromJson> FromJson for Vec<T> {
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        let mut items = Vec::new();
-        r.array(|r, _| {
-            items.push(T::read(r)?);
-            Ok(())
-        })?;
-        Ok(items)
-    }
-}
-
-/// `null` reads as `None`; an absent field is the caller's business.
-impl<T: FromJson> FromJson for Option<T> {
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        if r.null()? {
-            Ok(None)
-        } else {
-            T::read(r).map(Some)
-        }
-    }
-}
-
-/// Implements serde's `Deserialize` for types read by [`FromJson`], so that rmcp and tests
-/// that go through serde get exactly the reader's behaviour and messages.
-macro_rules! deserialize_with_reader {
-    ($($ty:ty),* $(,)?) => {$(
-        impl<'de> serde::Deserialize<'de> for $ty {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-                $crate::json::from_value(&value)
-                    .map_err(|e| <D::Error as serde::de::Error>::custom(e.message))
-            }
-        }
-    )*};
-}
-pub(crate) use deserialize_with_reader;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, PartialEq)]
-    struct Pair {
-        name: String,
-        n: u64,
-    }
-
-    impl FromJson for Pair {
-        fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-            const FIELDS: &[&str] = &["name", "n"];
-            let (mut name, mut n) = (String::new(), 0);
-            let seen = r.fields(FIELDS, |r, i| {
-                match i {
-                    0 => name = r.string()?.into_owned(),
-                    _ => n = r.whole()?,
-                }
-                Ok(())
-            })?;
-            r.require(seen, FIELDS, &[0])?;
-            Ok(Pair { name, n })
-        }
-    }
-
-    fn err<T: FromJson + std::fmt::Debug>(text: &str) -> String {
-        from_str::<T>(text).unwrap_err().message
-    }
-
-    #[test]
-    fn reads_nested_values_with_escapes_and_exact_numbers() {
-        let v: Value =
-            from_str(r#" {"a": [1, -2.50, 1e3, true, null], "s": "q\"\\\/\n\u00e9\ud83d\ude00"} "#)
-                .unwrap();
-        assert_eq!(v["s"], "q\"\\/\né😀");
-        assert_eq!(v["a"][1].to_string(), "-2.50");
-        assert_eq!(v, serde_json::from_str::<Value>(&v.to_string()).unwrap());
-    }
-
-    #[test]
-    fn paths_name_the_failing_field() {
-        assert_eq!(
-            err::<Vec<Pair>>(r#"[{"name": "a"}, {"name": "b", "n": "x"}]"#),
-            "[1].n: \"x\" is not a decimal number (at most 28 significant digits)"
-        );
-        assert_eq!(
-            err::<Vec<Pair>>(r#"[{"nme": "a"}]"#),
-            "[0].nme: unknown field `nme`, expected `name` or `n`"
-        );
-        assert_eq!(err::<Pair>(r#"{"n": 1}"#), "missing field `name`");
-        assert_eq!(
-            err::<Pair>(r#"{"name": "a", "name": "b"}"#),
-            "name: duplicate field `name`"
-        );
-        assert_eq!(
-            err::<Pair>(r#"{"name": 7}"#),
-            "name: invalid type: number 7, expected a string"
-        );
-        assert_eq!(
-            err::<Pair>(r#"{"name": "a", "n": 2.5}"#),
-            "n: must be a whole number of at least 0, got 2.5"
-        );
-    }
-
-    #[test]
-    fn malformed_text_is_refused_with_its_position() {
-        for bad in [
-            "",
-            "{",
-            "[1,]",
-            "{\"a\" 1}",
-            "01",
-            "1.",
-            "-",
-            "1e",
-            "\"\\x\"",
-            "\"\u{1}\"",
-            "tru",
-            "{\"a\":1}}",
-            "\"\\ud800\"",
-            "[1 2]",
-            "nul",
-        ] {
-            let e = from_str::<Value>(bad).expect_err(bad);
-            assert!(e.message.contains("invalid JSON"), "{bad:?}: {}", e.message);
-        }
-        assert_eq!(
-            err::<Value>("{\n  \"a\": ?}"),
-            "a: invalid JSON: expected a value at line 2 column 8"
-        );
-    }
-
-    #[test]
-    fn deep_nesting_is_refused_not_overflowed() {
-        let deep = "[".repeat(100_000);
-        assert!(err::<Value>(&deep).contains("nesting too deep"));
-    }
-
-    #[test]
-    fn tags_are_found_wherever_they_stand() {
-        let mut r = Reader::new(r#"{"a": {"kind": "x"}, "kind": "input", "b": [1]}"#);
-        assert_eq!(r.peek_tag("kind").unwrap().as_deref(), Some("input"));
-        let v = r.value().unwrap();
-        assert_eq!(v["b"][0], 1);
     }
 }

@@ -1,0 +1,74 @@
+//! The unit price of a line: the entry's price, or the size tier its output falls in (every
+//! tier, as an interval, when the size is not known).
+
+use rust_decimal::Decimal;
+
+use super::quantity::{checked_pixels, hinted_pixels, whole_number};
+use super::select::show;
+use super::{LineResult, invalid};
+use crate::contract::{LineErrorCode, TaskSpec};
+use crate::model::Entry;
+
+/// Output pixels of an image task: `input.width/height`, `input.size` ("1024*1024" or
+/// "1024x1024"), or the hints.
+fn output_pixels(task: &TaskSpec) -> LineResult<Option<u64>> {
+    let input = &task.input;
+    let w = input.get("width").filter(|v| !v.is_null());
+    let h = input.get("height").filter(|v| !v.is_null());
+    match (w, h) {
+        (Some(w), Some(h)) => {
+            let (Some(wn), Some(hn)) = (whole_number(w), whole_number(h)) else {
+                return invalid(format!(
+                    "input.width and input.height must be whole numbers of pixels, got {} x {}",
+                    show(w),
+                    show(h)
+                ));
+            };
+            return checked_pixels(wn, hn, "input").map(Some);
+        }
+        (None, None) => {}
+        _ => return invalid("input.width and input.height must be given together"),
+    }
+    if let Some(size) = input.get("size").filter(|v| !v.is_null()) {
+        let parsed = size.as_str().and_then(|s| {
+            let (a, b) = s.split_once(['*', 'x', 'X', '×'])?;
+            Some((a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?))
+        });
+        let Some((wn, hn)) = parsed else {
+            return invalid(format!(
+                "input.size must look like \"1024*1024\", got {}",
+                show(size)
+            ));
+        };
+        return checked_pixels(wn, hn, "input").map(Some);
+    }
+    hinted_pixels(task)
+}
+
+/// The unit price range: a single price, or the tier the output size selects (all tiers when
+/// the size is unknown).
+pub(super) fn unit_prices(
+    entry: &Entry,
+    task: &TaskSpec,
+) -> LineResult<(Decimal, Decimal, Option<String>)> {
+    if let Some(p) = entry.price_usd {
+        return Ok((p.0, p.0, None));
+    }
+    let (Some(first), Some(last)) = (entry.tiers.first(), entry.tiers.last()) else {
+        return Err((
+            LineErrorCode::Unpriced,
+            format!("{} {} has no price", entry.model, entry.task_type),
+        ));
+    };
+    match output_pixels(task)? {
+        Some(px) => {
+            let tier = entry.tiers.iter().find(|t| t.max_pixels.is_none_or(|m| px <= m)).unwrap_or(last);
+            Ok((tier.price_usd.0, tier.price_usd.0, None))
+        }
+        None => Ok((
+            first.price_usd.0,
+            last.price_usd.0,
+            Some("the output size is not known: the estimate spans every size tier; pass input.width and input.height".to_string()),
+        )),
+    }
+}
