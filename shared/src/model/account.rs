@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::compact::Compact;
 use crate::json::FromJson;
-use crate::model::entry::Confidence;
+use crate::model::provenance::Confidence;
 use crate::money::{Dec, Usd};
 
 /// PiAPI's subscription plans, lowest first: a plan allows what every plan below it allows.

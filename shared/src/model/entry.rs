@@ -14,47 +14,10 @@ use serde_json::Value;
 use crate::compact::Compact;
 use crate::json::FromJson;
 use crate::model::account::PlanId;
+use crate::model::provenance::Confidence;
 use crate::money::Usd;
 use crate::text::Text;
 use piapi_billing_derive::Patch;
-
-/// How sure we are of a figure. `overlay` marks a price the user supplied.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    JsonSchema,
-    FromJson,
-    Compact,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Confidence {
-    Official,
-    Derived,
-    Proxy,
-    ThirdParty,
-    Assumed,
-    Overlay,
-}
-
-impl Confidence {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Confidence::Official => "official",
-            Confidence::Derived => "derived",
-            Confidence::Proxy => "proxy",
-            Confidence::ThirdParty => "third-party",
-            Confidence::Assumed => "assumed",
-            Confidence::Overlay => "overlay",
-        }
-    }
-}
 
 /// Whether a service can be bought today.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema, FromJson, Compact)]

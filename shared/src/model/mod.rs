@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod entry;
+pub mod provenance;
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -16,9 +17,8 @@ use crate::json::FromJson;
 pub use account::{
     AccountFacts, HyaSeat, Mode, Plan, PlanId, PlanLimits, SeatStatus, TopUpTier, UsageMode,
 };
-pub use entry::{
-    Confidence, Entry, EntryPatch, FreezeRule, PriceTier, QuantityRule, Status, SumWhen, Unit,
-};
+pub use entry::{Entry, EntryPatch, FreezeRule, PriceTier, QuantityRule, Status, SumWhen, Unit};
+pub use provenance::Confidence;
 
 /// The catalog file's shape.
 #[derive(Clone, Debug, Serialize, JsonSchema, FromJson, Compact)]

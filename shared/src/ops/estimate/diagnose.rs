@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::select::{effective, show, value_matches};
+use super::values::{effective, show, value_matches};
 use crate::catalog::Catalog;
 use crate::contract::LineErrorCode;
 use crate::model::Entry;

@@ -15,12 +15,14 @@ mod price;
 mod quantity;
 mod relax;
 mod select;
+mod values;
 
 use rust_decimal::Decimal;
 
 use self::quantity::{Ctx, Quantity};
 use self::relax::RelaxBudget;
-use self::select::{is_set, resolve_mode, select_entry};
+use self::select::{resolve_mode, select_entry};
+use self::values::is_set;
 use crate::catalog::Catalog;
 use crate::contract::{Batch, EstimateLine, EstimateResult, LineError, LineErrorCode, TaskSpec};
 use crate::error::Error;

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::quantity::{checked_pixels, hinted_pixels, whole_number};
-use super::select::show;
+use super::values::show;
 use super::{LineResult, invalid};
 use crate::contract::{LineErrorCode, TaskSpec};
 use crate::model::Entry;

@@ -8,7 +8,7 @@
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-use super::select::show;
+use super::values::show;
 use super::{LineResult, invalid};
 use crate::contract::{LineErrorCode, TaskSpec};
 use crate::model::{Entry, QuantityRule, SumWhen};

@@ -4,10 +4,10 @@
 
 use serde_json::{Map, Value};
 
+use super::values::{effective, is_set, show, value_matches};
 use super::{LineResult, invalid};
 use crate::catalog::Catalog;
 use crate::model::{Entry, Mode};
-use crate::money::parse_decimal;
 use crate::text::Text;
 
 pub(super) fn resolve_mode(
@@ -36,64 +36,6 @@ fn default_service_mode(default_mode: Option<Mode>, defaults_used: &mut Vec<Text
         Mode::Hya => "config.service_mode=private",
     }));
     mode
-}
-
-/// True when an input is present and not `null`, `false` or empty.
-pub(super) fn is_set(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(_) => true,
-    }
-}
-
-/// JSON text of a value, for messages.
-pub(super) fn show(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
-
-fn scalar_eq(want: &Value, got: &Value) -> bool {
-    match (want, got) {
-        (Value::String(a), Value::String(b)) => a == b,
-        (Value::Bool(a), Value::Bool(b)) => a == b,
-        (Value::Number(a), Value::Number(b)) => num_eq(a.as_str(), b.as_str()),
-        // Workflow tools often carry numbers as text: "10" selects duration 10.
-        (Value::Number(a), Value::String(b)) => num_eq(a.as_str(), b),
-        // A version sent as a JSON number (3.0) selects the string "3.0" by its digits.
-        (Value::String(a), Value::Number(b)) => a == b.as_str(),
-        _ => false,
-    }
-}
-
-/// Numbers compare by value ("10" = "10.0"); the same digits need no parsing.
-fn num_eq(a: &str, b: &str) -> bool {
-    if a == b {
-        return true;
-    }
-    match (parse_decimal(a), parse_decimal(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
-}
-
-pub(super) fn value_matches(want: &Value, got: &Value) -> bool {
-    match want {
-        Value::Array(options) => options.iter().any(|w| scalar_eq(w, got)),
-        w => scalar_eq(w, got),
-    }
-}
-
-/// The input value an entry sees for a field: the caller's, else the entry's default.
-pub(super) fn effective<'a>(
-    entry: &'a Entry,
-    input: &'a Map<String, Value>,
-    field: &str,
-) -> Option<(&'a Value, bool)> {
-    match input.get(field) {
-        Some(v) if !v.is_null() => Some((v, false)),
-        _ => entry.defaults.get(field).map(|d| (d, true)),
-    }
 }
 
 pub(super) fn select_entry<'c>(
