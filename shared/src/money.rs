@@ -24,19 +24,67 @@ pub const MAX_SAFE_POINTS: u64 = 9_007_199_254_740_991;
 /// The key serde_json uses to hand an `arbitrary_precision` number to a visitor.
 const SERDE_JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
-/// Parses a decimal from its text: plain (`"12.50"`) or scientific (`"1e-3"`), exactly.
+/// Parses a decimal from its text, exactly.
+///
+/// Accepted: what JSON writes for a number and what people type for one — an optional sign, digits
+/// with an optional fraction (`"12.50"`, `".5"`, `"5."`, leading zeros), and an optional exponent
+/// (`"1e3"`, `"2.5E-2"`). Refused: anything else, such as `_` digit separators, spaces, commas
+/// or an empty string (rust_decimal's own parser would take `"1_000"` as 1000). Trailing zeros
+/// of the fraction do not count against the 28 decimal places a `Decimal` holds.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
-    let t = text.trim();
-    if t.is_empty() || t.len() != text.len() {
-        return Err(format!("\"{text}\" is not a decimal number"));
-    }
-    let parsed = if t.contains(['e', 'E']) {
-        Decimal::from_scientific(t)
-    } else {
-        Decimal::from_str_exact(t)
+    let not_a_number = || format!("\"{text}\" is not a decimal number");
+    let (mantissa, exponent) = split_number(text).ok_or_else(not_a_number)?;
+    let parsed = match exponent {
+        None => Decimal::from_str_exact(mantissa),
+        Some(_) => Decimal::from_scientific(text),
     };
-    parsed
-        .map_err(|_| format!("\"{text}\" is not a decimal number (at most 28 significant digits)"))
+    parsed.or_else(|_| {
+        // `1.000…0` with more than 28 zeros is still one: try without the zeros, then say
+        // which limit the number really exceeds.
+        let trimmed = trim_fraction_zeros(mantissa);
+        match exponent {
+            None => Decimal::from_str_exact(trimmed),
+            Some(e) => Decimal::from_scientific(&format!("{trimmed}e{e}")),
+        }
+        .map_err(|_| too_precise(text, trimmed))
+    })
+}
+
+/// The mantissa and the exponent's text of a well-formed number, or `None`.
+fn split_number(text: &str) -> Option<(&str, Option<&str>)> {
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], Some(&text[i + 1..])),
+        None => (text, None),
+    };
+    let digits = mantissa.strip_prefix(['+', '-']).unwrap_or(mantissa);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = all_digits(int) && all_digits(frac) && !(int.is_empty() && frac.is_empty());
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && all_digits(e)
+    });
+    (mantissa_ok && exponent_ok).then_some((mantissa, exponent))
+}
+
+fn trim_fraction_zeros(mantissa: &str) -> &str {
+    if mantissa.contains('.') {
+        mantissa.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        mantissa
+    }
+}
+
+/// Why a well-formed number does not fit a `Decimal`: too many significant digits, or (once
+/// those fit) too many decimal places.
+fn too_precise(text: &str, mantissa: &str) -> String {
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let significant = digits.trim_start_matches('0').len();
+    if significant > 28 {
+        format!("\"{text}\" has more than the 28 significant digits a decimal number can hold")
+    } else {
+        format!("\"{text}\" is out of range: at most 28 decimal places and 28 significant digits")
+    }
 }
 
 /// Serde visitor that accepts a decimal string, an integer, or an `arbitrary_precision` JSON
@@ -94,6 +142,15 @@ impl<'de> Visitor<'de> for ExactDecimalVisitor {
 
 fn deserialize_exact<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     d.deserialize_any(ExactDecimalVisitor)
+}
+
+/// The value as an `i64` when it is a whole number in range.
+pub fn integer(v: Decimal) -> Option<i64> {
+    if v.fract().is_zero() {
+        v.to_i64()
+    } else {
+        None
+    }
 }
 
 /// The value as a `u64` when it is a whole, non-negative number.
@@ -315,6 +372,45 @@ pub fn is_point_exact(d: Decimal) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What JSON and people write for a number is read exactly; digit separators and other
+    /// garbage are refused, not read as something else.
+    #[test]
+    fn decimal_text_is_what_json_and_people_write() {
+        for (text, value) in [
+            ("12.50", "12.50"),
+            ("-3", "-3"),
+            ("+10", "10"),
+            (".5", "0.5"),
+            ("5.", "5"),
+            ("00001", "1"),
+            ("1e3", "1000"),
+            ("2.5E-2", "0.025"),
+            ("1.000000000000000000000000000000", "1"),
+        ] {
+            let got = parse_decimal(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(got, value.parse::<Decimal>().unwrap(), "{text}");
+        }
+        for bad in [
+            "1_000", "1_", "1__0", "1_0.5_0", "", " 1", "1 ", "1,000", "1.2.3", "e3", "1e", "--1",
+            ".", "0x10", "1e+",
+        ] {
+            let err = parse_decimal(bad).expect_err(bad);
+            assert_eq!(err, format!("\"{bad}\" is not a decimal number"), "{bad}");
+        }
+    }
+
+    /// The message names the limit the number really exceeds.
+    #[test]
+    fn an_out_of_range_number_says_which_limit() {
+        let digits = parse_decimal("1234567890123456789012345678901").unwrap_err();
+        assert!(
+            digits.contains("more than the 28 significant digits"),
+            "{digits}"
+        );
+        let places = parse_decimal("0.00000000000000000000000000000001").unwrap_err();
+        assert!(places.contains("at most 28 decimal places"), "{places}");
+    }
 
     /// rust_decimal's own printing of the normalized value, padded with zeros to
     /// `min_scale` decimals: what `DecimalText` must print. (Padding the text rather than

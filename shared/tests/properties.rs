@@ -90,7 +90,7 @@ fn task() -> impl Strategy<Value = TaskSpec> {
                 task_type,
                 input,
                 config,
-                count,
+                count: count as i64,
                 hints: Hints {
                     video_seconds: secs.map(|s| piapi_billing::money::Dec(Decimal::from(s))),
                     frames,

@@ -27,15 +27,16 @@ pub struct TaskSpec {
     /// The task's `config` object; `service_mode` "public" is pay-as-you-go, "private" is HYA.
     #[serde(default)]
     pub config: Map<String, Value>,
-    /// How many identical tasks this line stands for (1–10,000).
+    /// How many identical tasks this line stands for (1–10,000). Any whole number is read, so
+    /// that 0 and a negative count are the same line error, not one a refusal of the call.
     #[serde(default = "one")]
-    pub count: u64,
+    pub count: i64,
     /// Quantities that depend on media the estimator cannot see.
     #[serde(default)]
     pub hints: Hints,
 }
 
-fn one() -> u64 {
+fn one() -> i64 {
     1
 }
 

@@ -106,12 +106,15 @@ fn price_line(
     index: usize,
     relax: &mut Option<RelaxBudget>,
 ) -> LineResult<EstimateLine> {
-    if !(1..=MAX_COUNT).contains(&task.count) {
+    let Some(count) = u64::try_from(task.count)
+        .ok()
+        .filter(|c| (1..=MAX_COUNT).contains(c))
+    else {
         return invalid(format!(
             "count must be 1 to {MAX_COUNT}, got {}",
             task.count
         ));
-    }
+    };
     let candidates = catalog.candidate_entries(&task.model, &task.task_type);
     if candidates.is_empty() {
         return Err(diagnose::unknown_service(
@@ -141,10 +144,10 @@ fn price_line(
             let q_max =
                 q_max.ok_or((LineErrorCode::Unbounded, "unbounded quantity".to_string()))?;
             let (lo_tasks, hi_tasks) =
-                tasks_charged(catalog, batch, entry, task, relax, &mut warnings);
+                tasks_charged(catalog, batch, entry, count, relax, &mut warnings);
             let max = q_max * p_max * hi_tasks;
             let freeze = match &entry.freeze {
-                Some(rule) => rule.flat_usd.0 * Decimal::from(task.count),
+                Some(rule) => rule.flat_usd.0 * Decimal::from(count),
                 None => max,
             };
             Amounts {
@@ -172,7 +175,7 @@ fn price_line(
         entry_id: entry.id.clone(),
         variant: entry.variant.clone(),
         mode,
-        count: task.count,
+        count,
         unit: entry.unit,
         quantity_min: Dec(q_min),
         quantity_max: q_max.map(Dec),
@@ -286,17 +289,16 @@ fn tasks_charged(
     catalog: &Catalog,
     batch: Batch<'_>,
     entry: &Entry,
-    task: &TaskSpec,
+    count: u64,
     relax: &mut Option<RelaxBudget>,
     warnings: &mut Vec<String>,
 ) -> (Decimal, Decimal) {
-    let count = Decimal::from(task.count);
     if !entry.relax_limit {
-        return (count, count);
+        return (Decimal::from(count), Decimal::from(count));
     }
     let budget =
         relax.get_or_insert_with(|| RelaxBudget::new(catalog, batch.plan, batch.relax_used_today));
-    let (lo, hi, w) = budget.charge(task.count, batch.plan);
+    let (lo, hi, w) = budget.charge(count, batch.plan);
     warnings.extend(w);
     (lo, hi)
 }
