@@ -45,15 +45,7 @@ async fn rmcp_client_over_http_calls_tools_and_reads_resources() {
     assert_eq!(info["serverInfo"]["name"], "piapi-billing-mcp", "{info}");
 
     let tools = client.list_all_tools().await.expect("tools/list");
-    for name in [
-        "estimate_cost",
-        "precheck_credits",
-        "list_plans",
-        "list_prices",
-        "quote_top_up",
-        "check_balance",
-        "get_task_cost",
-    ] {
+    for name in piapi_billing::tools::names().chain(["check_balance", "get_task_cost"]) {
         assert!(tools.iter().any(|t| t.name == name), "{name} missing");
     }
     let estimate =

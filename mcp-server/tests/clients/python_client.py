@@ -21,7 +21,7 @@ KLING = {
 }
 TOOLS = {
     "estimate_cost", "precheck_credits", "list_plans", "list_prices", "quote_top_up",
-    "check_balance", "get_task_cost",
+    "price_inputs", "check_balance", "get_task_cost",
 }
 
 
