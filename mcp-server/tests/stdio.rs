@@ -222,7 +222,7 @@ async fn bad_arguments_are_tool_errors_that_name_the_field() {
         ("estimate_cost", json!({"taks": []}), "taks"),
         (
             "estimate_cost",
-            json!({"tasks": [{"model": "kling", "task_type": "video_generation", "count": -1}]}),
+            json!({"tasks": [{"model": "kling", "task_type": "video_generation", "count": 1.5}]}),
             "tasks[0].count",
         ),
         (
