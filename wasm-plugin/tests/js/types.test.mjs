@@ -10,8 +10,8 @@ import { loadCjs, pkgDir, repoDir } from "./support.mjs";
 
 const tsc = `${repoDir}.tools/npm/node_modules/.bin/tsc`;
 
-test("index.d.ts and init.d.ts declare no `any`", () => {
-  for (const file of ["index.d.ts", "init.d.ts"]) {
+test("index.d.ts, contract.d.ts and init.d.ts declare no `any`", () => {
+  for (const file of ["index.d.ts", "contract.d.ts", "init.d.ts"]) {
     const text = readFileSync(pkgDir + file, "utf8").replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, "");
     assert.doesNotMatch(text, /\bany\b/, `${file} mentions any`);
   }
@@ -41,9 +41,9 @@ test("typed usage compiles under --strict (and misuse does not)", () => {
   }
 });
 
-/** Field names of each `export interface X { … }` in index.d.ts (own fields, not inherited). */
+/** Field names of each `export interface X { … }` in the declarations (own fields, not inherited). */
 function declaredFields() {
-  const text = readFileSync(pkgDir + "index.d.ts", "utf8");
+  const text = ["index.d.ts", "contract.d.ts"].map((f) => readFileSync(pkgDir + f, "utf8")).join("\n");
   const out = {};
   for (const m of text.matchAll(/export interface (\w+)(?: extends (\w+))? \{([\s\S]*?)\n\}/g)) {
     const body = m[3].replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
