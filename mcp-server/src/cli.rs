@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use piapi_billing::{Billing, Catalog, EstimateArgs, ListPricesArgs, TaskSpec};
+use piapi_billing::{Billing, Catalog, CatalogReportArgs, EstimateArgs, ListPricesArgs, TaskSpec};
 use rmcp::ServiceExt;
 use serde_json::Value;
 
@@ -121,6 +121,19 @@ pub enum Command {
         #[arg(value_name = "QUERY")]
         query: Option<String>,
     },
+    /// How far to trust the catalog: rows by confidence, status, age and charge timing, the
+    /// conflicting prices, the unpriced services and the stale rows.
+    CatalogReport {
+        /// The day ages are measured from (YYYY-MM-DD); default today (UTC).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Days after which a confirmed price is stale (default 90).
+        #[arg(long, value_name = "DAYS")]
+        stale_after: Option<u64>,
+        /// Print the catalog_report tool's JSON instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Entry point of the binary.
@@ -151,6 +164,21 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             query,
             ..ListPricesArgs::default()
         })?),
+        Some(Command::CatalogReport {
+            as_of,
+            stale_after,
+            json,
+        }) => {
+            let report = billing.catalog_report(&CatalogReportArgs {
+                as_of: Some(as_of.unwrap_or_else(crate::clock::today)),
+                stale_after_days: stale_after,
+            })?;
+            if json {
+                print_json(&report)
+            } else {
+                print_text(&crate::report::summary(&report))
+            }
+        }
         None => {
             init_logging();
             let piapi = PiapiClient::from_env().map_err(|e| Error::Piapi(e.to_string()))?;
@@ -305,6 +333,14 @@ fn parse_estimate_input(text: &str) -> Result<EstimateArgs, piapi_billing::Error
             })
         }
     }
+}
+
+fn print_text(text: &str) -> Result<(), Error> {
+    use std::io::Write as _;
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::io("cannot write to stdout", e))
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
