@@ -102,6 +102,18 @@ pub struct Cli {
         hide_env_values = true
     )]
     pub ledger: Option<String>,
+
+    /// Start even when the ledger cannot be used (wrong password, missing database, a damaged
+    /// file): its tools then answer with the reason, and it is retried in the background.
+    /// Without this flag such a ledger stops the server at start with a non-zero exit.
+    #[arg(long)]
+    pub ledger_optional: bool,
+
+    /// Repair the file ledger named by --ledger (or the default one) and exit: keep every
+    /// record before the first damage, move the rest byte for byte to PATH.damaged (nothing
+    /// is deleted), and print what moved. Stop the servers sharing the file first.
+    #[arg(long)]
+    pub ledger_repair: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,6 +153,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         // (stdio builds them after its `initialize` reply instead; see `serve_stdio`).
         BillingServer::prepare_routers_in_background();
     }
+    if cli.ledger_repair {
+        return repair_ledger(cli.ledger.as_deref());
+    }
     let billing = load_billing(cli.catalog.as_deref(), cli.price_overlay.as_deref())?;
     match cli.command {
         Some(Command::Estimate { file }) => {
@@ -159,16 +174,26 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                     "PIAPI_API_KEY is not set: check_balance and get_task_cost will explain how to set it"
                 );
             }
-            let ledger = crate::ledger::slot::from_flag(cli.ledger.as_deref())
-                .map_err(|e| Error::Config(e.to_string()))?;
+            let ledger =
+                crate::ledger::slot::from_flag(cli.ledger.as_deref()).map_err(Error::Config)?;
             let mut state = AppState::new(billing, piapi);
             if let Some(slot) = &ledger {
                 state = state.with_ledger(slot.clone());
             }
             let server = BillingServer::new(state);
-            let start_ledger = || {
-                if let Some(slot) = &ledger {
-                    slot.start_background();
+            let optional = cli.ledger_optional;
+            // The ledger opens before anything is served, so a ledger that cannot work stops
+            // the server here with its reason (unless --ledger-optional).
+            let start_ledger = || async {
+                match &ledger {
+                    Some(slot) => slot.start(optional).await.map_err(|e| {
+                        Error::Config(format!(
+                            "ledger {}: {e}; fix that, or pass --ledger-optional to start \
+                             without the ledger (or --ledger off)",
+                            slot.location()
+                        ))
+                    }),
+                    None => Ok(()),
                 }
             };
             match cli.http {
@@ -182,17 +207,38 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                     };
                     options.validate()?;
                     runtime(true)?.block_on(async {
-                        start_ledger();
+                        start_ledger().await?;
                         crate::http::serve(server, options).await
                     })
                 }
                 None => runtime(false)?.block_on(async {
-                    start_ledger();
+                    start_ledger().await?;
                     serve_stdio(server).await
                 }),
             }
         }
     }
+}
+
+/// `--ledger-repair`: repairs a file ledger and prints what it did on stderr.
+fn repair_ledger(flag: Option<&str>) -> Result<(), Error> {
+    let location = match flag.map(str::trim) {
+        Some(text) => crate::ledger::LedgerLocation::parse(text).map_err(Error::Config)?,
+        None => crate::ledger::default_location().ok_or_else(|| {
+            Error::Config("--ledger-repair: name the ledger with --ledger file:PATH".into())
+        })?,
+    };
+    if location.backend().name != crate::ledger::file_store::BACKEND.name {
+        return Err(Error::Config(format!(
+            "--ledger-repair works on file ledgers only, not {location}"
+        )));
+    }
+    let path = crate::ledger::file_store::file_path(location.as_given()).map_err(Error::Config)?;
+    let report = crate::ledger::repair::repair(&path).map_err(|e| Error::Config(e.to_string()))?;
+    for line in report.lines {
+        eprintln!("{SERVER_NAME}: {line}");
+    }
+    Ok(())
 }
 
 /// Serves MCP on stdin/stdout until the client closes stdin.

@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use ledger_common::*;
 use piapi_billing::ledger::{Command, HoldId, HoldState, Outcome, ReleaseCause};
-use piapi_billing_mcp::ledger::{
-    AnyStore, FileStore, LedgerLocation, LedgerService, LedgerStore, PgStore,
-};
+use piapi_billing_mcp::ledger::{FileStore, LedgerLocation, LedgerService, LedgerStore, PgStore};
 
 async fn scenario<S: LedgerStore>(ledger: &LedgerService<S>) {
     let acct = account("team/video");
@@ -240,7 +238,7 @@ async fn postgres_scenario() {
     };
     let location = LedgerLocation::parse(&url).unwrap();
     let ledger = LedgerService::open(&location).await.unwrap();
-    assert!(matches!(ledger.store(), AnyStore::Postgres(_)));
+    assert!(ledger.store().downcast::<PgStore>().is_some());
     scenario(&ledger).await;
     // Opening again finds the schema applied and the data there.
     let again = LedgerService::open(&location).await.unwrap();

@@ -1,128 +1,102 @@
-//! The embedded log's on-disk format.
+//! The embedded log's on-disk format, and the rules that decide what a damaged log means.
 //!
-//! A file starts with [`MAGIC`], then holds one record per committed batch:
-//! `[payload length: u32 LE][CRC-32 of payload: u32 LE][payload: JSON array of events]`.
-//! A batch is the unit of durability: it is written with one `write` and made durable with one
-//! `fdatasync` before any command in it is acknowledged, so a crash can only leave a partial
-//! record at the very end (a torn tail), never a hole in the middle.
+//! Version 2 (every new file):
+//!
+//! ```text
+//! file header, 4096 bytes: MAGIC_V2, then two commit marks (one per 512-byte sector, at
+//!                          512 and 1024), zeros elsewhere
+//! records, back to back:   [tag FF 4C 52 02][seq: u64][payload length: u32]
+//!                          [CRC-32 of payload: u32][CRC-32 of the 20 bytes before: u32]
+//!                          [payload: a JSON array of events]
+//! ```
+//!
+//! Each record is one `write`, made durable by one `fdatasync` before any command in it is
+//! answered, and no record is longer than [`MAX_RECORD`] (a larger group commit becomes several
+//! records, each synced before the next is written). Sequence numbers start at 1 and grow by
+//! one, so a record that is missing, repeated or out of place is seen. The header has its own
+//! checksum, so a damaged length can never be mistaken for "the rest of the file is one
+//! unfinished record", and the tag (with a byte that UTF-8 text never contains) lets recovery
+//! look past damage for intact records. After each durable record the writer stores a
+//! *commit mark* (its sequence number and end offset) in the file header without a sync of its
+//! own: the next record's sync carries it to disk. The mark is therefore a lower bound of what
+//! was acknowledged, and recovery never drops a record at or below it.
+//!
+//! Version 1 files (`MAGIC_V1`, records `[length][CRC-32][payload]` with no header checksum,
+//! sequence or mark) are still read and appended to in their own format; the same recovery
+//! rules apply as far as that format can tell (see [`scan`]).
 
-use piapi_billing::ledger::Event;
+pub mod frame;
+pub mod scan;
 
-/// Identifies the file and its format version.
-pub const MAGIC: &[u8] = b"piapi-billing ledger log v1\n";
+pub use frame::{Mark, encode_records};
+pub use scan::{Damage, LogScan, Record, Tail, classify_tail, read_records, scan_file};
 
-const HEADER: usize = 8;
+/// First bytes of a version 1 log.
+pub const MAGIC_V1: &[u8] = b"piapi-billing ledger log v1\n";
+/// First bytes of a version 2 log.
+pub const MAGIC_V2: &[u8] = b"piapi-billing ledger log v2\n";
 
-/// Far above any real batch; a length beyond it is damage, not data.
-const MAX_PAYLOAD: usize = 256 * 1024 * 1024;
+/// Size of a version 2 file header; records start right after it.
+pub const V2_HEADER: usize = 4096;
 
-/// One framed record holding a batch of events.
-pub fn encode(events: &[Event]) -> Vec<u8> {
-    // Events are plain data (string keys, decimal strings): serializing them cannot fail.
-    let payload = serde_json::to_vec(events).unwrap_or_default();
-    let mut out = Vec::with_capacity(HEADER + payload.len());
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
-    out
+/// The longest payload one record carries. Far above a normal group commit (1,024 commands of
+/// a few hundred bytes each), small enough that the unfinished last write recovery may drop is
+/// bounded.
+pub const MAX_PAYLOAD: usize = 1024 * 1024;
+
+/// The longest single write the writer makes: one record. A damaged or zero-filled end longer
+/// than this cannot be one unfinished write.
+pub const MAX_RECORD: usize = frame::V2_RECORD_HEADER + MAX_PAYLOAD;
+
+/// A log's framing version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    V1,
+    V2,
 }
 
-/// What the bytes at a position hold.
-#[derive(Debug)]
-pub enum Parsed {
-    /// A whole, intact record and the position after it.
-    Record { events: Vec<Event>, next: usize },
-    /// The end of the log: nothing, or an unfinished write at the very end.
-    End,
-    /// A damaged record followed by more data: the log cannot be trusted past this point.
-    Corrupt(String),
-}
-
-/// Parses the record at `pos` of `buf` (which runs to the end of the file).
-pub fn parse(buf: &[u8], pos: usize) -> Parsed {
-    let rest = &buf[pos..];
-    if rest.is_empty() {
-        return Parsed::End;
-    }
-    // A crash can leave a partial header, or a file extended with zeros whose data never
-    // reached the disk: both are an unfinished write.
-    if rest.len() < HEADER || rest.iter().all(|b| *b == 0) {
-        return Parsed::End;
-    }
-    let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-    let crc = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]);
-    let reaches_end = HEADER.saturating_add(len) >= rest.len();
-    if len == 0 || len > MAX_PAYLOAD {
-        return if reaches_end {
-            Parsed::End
-        } else {
-            Parsed::Corrupt(format!("impossible record length {len}"))
-        };
-    }
-    if HEADER + len > rest.len() {
-        return Parsed::End;
-    }
-    let payload = &rest[HEADER..HEADER + len];
-    if crc32fast::hash(payload) != crc {
-        return if reaches_end {
-            Parsed::End
-        } else {
-            Parsed::Corrupt("checksum mismatch".to_string())
-        };
-    }
-    match serde_json::from_slice::<Vec<Event>>(payload) {
-        Ok(events) => Parsed::Record {
-            events,
-            next: pos + HEADER + len,
-        },
-        Err(e) => Parsed::Corrupt(format!(
-            "a record with a valid checksum does not parse: {e}"
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use piapi_billing::ledger::{HoldId, Timestamp};
-
-    fn events() -> Vec<Event> {
-        vec![Event::HoldReleased {
-            hold_id: HoldId::new("h1").unwrap(),
-            at: Timestamp(7),
-        }]
-    }
-
-    #[test]
-    fn records_round_trip_and_torn_tails_end_the_log() {
-        let mut buf = encode(&events());
-        let first = buf.len();
-        buf.extend(encode(&events()));
-        let Parsed::Record { events: e, next } = parse(&buf, 0) else {
-            panic!()
-        };
-        assert_eq!((e, next), (events(), first));
-        assert!(matches!(parse(&buf, next), Parsed::Record { .. }));
-        // Every possible truncation of the last record reads as the end of the log.
-        for cut in first..buf.len() {
-            assert!(
-                matches!(parse(&buf[..cut], first), Parsed::End),
-                "cut at {cut}"
-            );
+impl Format {
+    /// Where records start.
+    pub fn data_start(self) -> usize {
+        match self {
+            Format::V1 => MAGIC_V1.len(),
+            Format::V2 => V2_HEADER,
         }
-        let mut zeros = buf[..first].to_vec();
-        zeros.extend([0u8; 100]);
-        assert!(matches!(parse(&zeros, first), Parsed::End));
     }
+}
 
-    #[test]
-    fn damage_before_the_end_is_corruption() {
-        let mut buf = encode(&events());
-        buf.extend(encode(&[Event::HoldExpired {
-            hold_id: HoldId::new("h2").unwrap(),
-            at: Timestamp(1),
-        }]));
-        buf[10] ^= 0x20;
-        assert!(matches!(parse(&buf, 0), Parsed::Corrupt(m) if m.contains("checksum")));
+/// What the first bytes of a file say it is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Header {
+    Log(Format),
+    /// Nothing at all.
+    Empty,
+    /// Starts like a version 2 log but its 4096-byte header is cut short.
+    ShortHeader(usize),
+    /// Not a ledger log (or its first bytes are damaged).
+    Foreign,
+}
+
+/// Reads the file header from the first bytes of a file (`head` may be the whole file).
+pub fn header(head: &[u8]) -> Header {
+    if head.is_empty() {
+        Header::Empty
+    } else if head.starts_with(MAGIC_V2) {
+        if head.len() < V2_HEADER {
+            Header::ShortHeader(head.len())
+        } else {
+            Header::Log(Format::V2)
+        }
+    } else if head.starts_with(MAGIC_V1) {
+        Header::Log(Format::V1)
+    } else {
+        Header::Foreign
     }
+}
+
+/// A new version 2 file header (no commit yet).
+pub fn new_v2_header() -> Vec<u8> {
+    let mut head = vec![0u8; V2_HEADER];
+    head[..MAGIC_V2.len()].copy_from_slice(MAGIC_V2);
+    head
 }
