@@ -182,20 +182,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             }
             let server = BillingServer::new(state);
             let optional = cli.ledger_optional;
-            // The ledger opens before anything is served, so a ledger that cannot work stops
-            // the server here with its reason (unless --ledger-optional).
-            let start_ledger = || async {
-                match &ledger {
-                    Some(slot) => slot.start(optional).await.map_err(|e| {
-                        Error::Config(format!(
-                            "ledger {}: {e}; fix that, or pass --ledger-optional to start \
-                             without the ledger (or --ledger off)",
-                            slot.location()
-                        ))
-                    }),
-                    None => Ok(()),
-                }
-            };
+            let start_ledger = || open_ledger(ledger.as_ref(), optional);
             match cli.http {
                 Some(addr) => {
                     let options = HttpOptions {
@@ -218,6 +205,22 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             }
         }
     }
+}
+
+/// Opens the ledger before anything is served, so that a ledger that cannot work stops the
+/// server here with its reason (unless `--ledger-optional`).
+async fn open_ledger(
+    slot: Option<&std::sync::Arc<crate::ledger::LedgerSlot>>,
+    optional: bool,
+) -> Result<(), Error> {
+    let Some(slot) = slot else { return Ok(()) };
+    slot.start(optional).await.map_err(|e| {
+        Error::Config(format!(
+            "ledger {}: {e}; fix that, or pass --ledger-optional to start without the ledger \
+             (or --ledger off)",
+            slot.location()
+        ))
+    })
 }
 
 /// `--ledger-repair`: repairs a file ledger and prints what it did on stderr.

@@ -648,8 +648,12 @@ fn the_binary_refuses_a_damaged_log_and_ledger_repair_moves_the_damage_aside() {
         "{stderr}"
     );
     assert_eq!(std::fs::read(&path).unwrap(), kept);
+}
 
-    // An empty file gets a header; a file that is not a ledger is refused and left alone.
+#[test]
+fn ledger_repair_gives_an_empty_file_a_header_and_leaves_other_files_alone() {
+    let path = dir("repair-empty").join("ledger.log");
+    let flag = format!("file:{}", path.display());
     std::fs::write(&path, b"").unwrap();
     let (status, _) = run_briefly(
         &["--ledger", &flag, "--ledger-repair"],

@@ -174,13 +174,20 @@ async fn embedded_log_cuts_a_torn_tail_and_refuses_damage() {
     drop(ledger);
     let good_len = std::fs::metadata(&path).unwrap().len();
 
-    // A crash mid-append: a header promising 500 bytes, then only a few.
+    // A crash mid-append: the next record's header, then only part of its payload.
+    let next = piapi_billing_mcp::ledger::log::encode_records(
+        piapi_billing_mcp::ledger::log::Format::V2,
+        &[piapi_billing::ledger::Event::HoldReleased {
+            hold_id: HoldId::new("h").unwrap(),
+            at: piapi_billing::ledger::Timestamp(1),
+        }],
+        3,
+    );
     let mut f = std::fs::OpenOptions::new()
         .append(true)
         .open(&path)
         .unwrap();
-    f.write_all(&[244, 1, 0, 0, 1, 2, 3, 4, b'[', b'{'])
-        .unwrap();
+    f.write_all(&next[0][..30]).unwrap();
     drop(f);
     let store = FileStore::open(&path).unwrap();
     assert_eq!(
