@@ -1,4 +1,4 @@
-//! The credit ledger with frozen quotas (issue 5): holds taken before a job starts, settled
+//! The credit ledger with frozen quotas: holds taken before a job starts, settled
 //! exactly once with the real charge, released on failure, and expired on their own.
 //!
 //! The semantics are TigerBeetle's two-phase transfers (see `docs/ledger.md`): a
