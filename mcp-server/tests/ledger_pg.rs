@@ -152,7 +152,9 @@ fn a_bad_database_stops_the_binary_at_start_unless_the_ledger_is_optional() {
 async fn ledger_optional_starts_and_the_tools_say_why_the_ledger_is_missing() {
     let Some(admin) = pg_admin_url() else { return };
     let url = missing_database_url(&admin);
-    let client = mcp::start(&["--ledger", &url, "--ledger-optional"]).await;
+    let client = mcp::start(&["--ledger", &url, "--ledger-optional"])
+        .await
+        .client;
     let err = call(client.peer(), "reserve_credits", json!({"amount_usd": "1"}))
         .await
         .unwrap_err();
@@ -271,7 +273,7 @@ async fn own_postgres_wrong_password_then_a_server_started_while_it_is_down() {
 
     pg.pg("stop");
     // Down at start: not fatal, the tools say a retry is safe, and it recovers by itself.
-    let client = mcp::start(&["--ledger", &url]).await;
+    let client = mcp::start(&["--ledger", &url]).await.client;
     let err = call(
         client.peer(),
         "grant_credits",

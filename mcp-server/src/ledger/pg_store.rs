@@ -272,6 +272,18 @@ impl PgStore {
         self.pool.get().await.map_err(pool_error)
     }
 
+    /// Runs one (cached) read statement on a pooled connection.
+    async fn read(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>, LedgerError> {
+        let client = self.client().await?;
+        let err = |e: tokio_postgres::Error| pg_error("", &e);
+        let statement = client.prepare_cached(sql).await.map_err(err)?;
+        client.query(&statement, params).await.map_err(err)
+    }
+
     async fn migrate(&self) -> Result<(), LedgerError> {
         let mut client = self.client().await?;
         if let Some(applied) = applied_migrations(&client).await? {
@@ -645,20 +657,9 @@ impl LedgerStore for PgStore {
     }
 
     async fn account(&self, id: &AccountId) -> Result<AccountView, LedgerError> {
-        let client = self.client().await?;
-        let err = |e: tokio_postgres::Error| pg_error("", &e);
-        let select = client
-            .prepare_cached(&format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = $1"
-            ))
-            .await
-            .map_err(err)?;
-        let row = client
-            .query_opt(&select, &[&id.as_str()])
-            .await
-            .map_err(err)?;
-        Ok(match row {
-            Some(r) => account_from_row(&r)?.view(),
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = $1");
+        Ok(match self.read(&sql, &[&id.as_str()]).await?.first() {
+            Some(r) => account_from_row(r)?.view(),
             None => Account::new(id.clone()).view(),
         })
     }
@@ -668,37 +669,21 @@ impl LedgerStore for PgStore {
         account: Option<&AccountId>,
         limit: usize,
     ) -> Result<Vec<Hold>, LedgerError> {
-        let client = self.client().await?;
-        let err = |e: tokio_postgres::Error| pg_error("", &e);
-        let select = client
-            .prepare_cached(&format!(
-                "SELECT {HOLD_COLUMNS} FROM ledger_holds WHERE state = 'pending' \
-                 AND ($1::text IS NULL OR account = $1) ORDER BY created_at_ms, id LIMIT $2"
-            ))
-            .await
-            .map_err(err)?;
+        let sql = format!(
+            "SELECT {HOLD_COLUMNS} FROM ledger_holds WHERE state = 'pending' \
+             AND ($1::text IS NULL OR account = $1) ORDER BY created_at_ms, id LIMIT $2"
+        );
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = client
-            .query(&select, &[&account.map(AccountId::as_str), &limit])
-            .await
-            .map_err(err)?;
+        let rows = self
+            .read(&sql, &[&account.map(AccountId::as_str), &limit])
+            .await?;
         rows.iter().map(hold_from_row).collect()
     }
 
     async fn hold(&self, id: &HoldId) -> Result<Option<Hold>, LedgerError> {
-        let client = self.client().await?;
-        let err = |e: tokio_postgres::Error| pg_error("", &e);
-        let select = client
-            .prepare_cached(&format!(
-                "SELECT {HOLD_COLUMNS} FROM ledger_holds WHERE id = $1"
-            ))
-            .await
-            .map_err(err)?;
-        let row = client
-            .query_opt(&select, &[&id.as_str()])
-            .await
-            .map_err(err)?;
-        row.as_ref().map(hold_from_row).transpose()
+        let sql = format!("SELECT {HOLD_COLUMNS} FROM ledger_holds WHERE id = $1");
+        let rows = self.read(&sql, &[&id.as_str()]).await?;
+        rows.first().map(hold_from_row).transpose()
     }
 }
 

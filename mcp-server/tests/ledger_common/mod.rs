@@ -139,10 +139,14 @@ pub mod mcp {
     use rmcp::{RoleClient, ServiceExt};
     use serde_json::Value;
 
-    pub type Client = RunningService<RoleClient, ()>;
+    /// A running server binary and the MCP session with it.
+    pub struct Server {
+        pub client: RunningService<RoleClient, ()>,
+        pub pid: u32,
+    }
 
     /// Starts `piapi-billing-mcp ARGS…` over stdio and initializes a session.
-    pub async fn start(args: &[&str]) -> Client {
+    pub async fn start(args: &[&str]) -> Server {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_piapi-billing-mcp"));
         cmd.args(args)
             .env_remove("PIAPI_API_KEY")
@@ -151,7 +155,9 @@ pub mod mcp {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn the server");
-        ().serve(transport).await.expect("MCP initialize")
+        let pid = transport.id().expect("a child pid");
+        let client = ().serve(transport).await.expect("MCP initialize");
+        Server { client, pid }
     }
 
     /// A tool call: the structured result, or the error text of an `isError` result.
