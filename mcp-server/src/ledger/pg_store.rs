@@ -22,12 +22,15 @@ mod rows;
 use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+use deadpool_postgres::{
+    GenericClient, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime,
+};
 use piapi_billing::ledger::{
     Account, AccountId, AccountView, BatchKeys, BatchResult, Changes, Command, Grant, Hold, HoldId,
     Ledger, LedgerError, Timestamp, decide_batch,
 };
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use self::rows::{
@@ -276,7 +279,7 @@ impl PgStore {
     async fn read(
         &self,
         sql: &str,
-        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, LedgerError> {
         let client = self.client().await?;
         let err = |e: tokio_postgres::Error| pg_error("", &e);
@@ -395,6 +398,16 @@ async fn apply_migrations(client: &mut deadpool_postgres::Object) -> Result<(), 
     tx.commit().await.map_err(err)
 }
 
+/// Prepares (cached per connection) and runs one statement; the number of rows it changed.
+async fn run(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64, Failure> {
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client.execute(&statement, params).await?)
+}
+
 /// Accounts a grant may create must exist before they can be locked. Inserted outside the
 /// batch transaction, so that creating a new account never waits inside it.
 async fn create_accounts(
@@ -405,12 +418,9 @@ async fn create_accounts(
         return Ok(());
     }
     let ids: Vec<&str> = accounts.iter().map(AccountId::as_str).collect();
-    let insert = client
-        .prepare_cached(
-            "INSERT INTO ledger_accounts (id) SELECT unnest($1::text[]) ON CONFLICT (id) DO NOTHING",
-        )
-        .await?;
-    client.execute(&insert, &[&ids]).await?;
+    let sql =
+        "INSERT INTO ledger_accounts (id) SELECT unnest($1::text[]) ON CONFLICT (id) DO NOTHING";
+    run(client, sql, &[&ids]).await?;
     Ok(())
 }
 
@@ -527,32 +537,27 @@ async fn insert_holds(
     tx: &deadpool_postgres::Transaction<'_>,
     holds: &[&Hold],
 ) -> Result<(), Failure> {
-    let insert = tx
-        .prepare_cached(&format!(
-            "INSERT INTO ledger_holds ({HOLD_COLUMNS}) SELECT * FROM unnest($1::text[], $2::text[], \
-             $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::text[], $8::text[], $9::int8[], \
-             $10::int8[], $11::int8[], $12::text[])"
-        ))
-        .await?;
+    let sql = format!(
+        "INSERT INTO ledger_holds ({HOLD_COLUMNS}) SELECT * FROM unnest($1::text[], $2::text[], \
+         $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::text[], $8::text[], $9::int8[], \
+         $10::int8[], $11::int8[], $12::text[])"
+    );
     let c = HoldColumns::of(holds)?;
-    tx.execute(
-        &insert,
-        &[
-            &c.id,
-            &c.account,
-            &c.amount,
-            &c.created_at,
-            &c.ttl,
-            &c.expires_at,
-            &c.memo,
-            &c.state,
-            &c.resolved_at,
-            &c.charge,
-            &c.charged_at,
-            &c.reference,
-        ],
-    )
-    .await?;
+    let columns: [&(dyn ToSql + Sync); 12] = [
+        &c.id,
+        &c.account,
+        &c.amount,
+        &c.created_at,
+        &c.ttl,
+        &c.expires_at,
+        &c.memo,
+        &c.state,
+        &c.resolved_at,
+        &c.charge,
+        &c.charged_at,
+        &c.reference,
+    ];
+    run(tx, &sql, &columns).await?;
     Ok(())
 }
 
@@ -560,29 +565,22 @@ async fn update_holds(
     tx: &deadpool_postgres::Transaction<'_>,
     holds: &[&Hold],
 ) -> Result<(), Failure> {
-    let update = tx
-        .prepare_cached(
-            "UPDATE ledger_holds AS h SET state = u.state, resolved_at_ms = u.resolved_at_ms, \
-             charge_points = u.charge_points, charged_at_ms = u.charged_at_ms, \
-             charge_reference = u.charge_reference \
-             FROM unnest($1::text[], $2::text[], $3::int8[], $4::int8[], $5::int8[], $6::text[]) \
-             AS u(id, state, resolved_at_ms, charge_points, charged_at_ms, charge_reference) \
-             WHERE h.id = u.id",
-        )
-        .await?;
+    let sql = "UPDATE ledger_holds AS h SET state = u.state, resolved_at_ms = u.resolved_at_ms, \
+               charge_points = u.charge_points, charged_at_ms = u.charged_at_ms, \
+               charge_reference = u.charge_reference \
+               FROM unnest($1::text[], $2::text[], $3::int8[], $4::int8[], $5::int8[], $6::text[]) \
+               AS u(id, state, resolved_at_ms, charge_points, charged_at_ms, charge_reference) \
+               WHERE h.id = u.id";
     let c = HoldColumns::of(holds)?;
-    tx.execute(
-        &update,
-        &[
-            &c.id,
-            &c.state,
-            &c.resolved_at,
-            &c.charge,
-            &c.charged_at,
-            &c.reference,
-        ],
-    )
-    .await?;
+    let columns: [&(dyn ToSql + Sync); 6] = [
+        &c.id,
+        &c.state,
+        &c.resolved_at,
+        &c.charge,
+        &c.charged_at,
+        &c.reference,
+    ];
+    run(tx, sql, &columns).await?;
     Ok(())
 }
 
@@ -590,15 +588,14 @@ async fn insert_grants(
     tx: &deadpool_postgres::Transaction<'_>,
     grants: &[&Grant],
 ) -> Result<(), Failure> {
-    let insert = tx
-        .prepare_cached(&format!(
-            "INSERT INTO ledger_grants ({GRANT_COLUMNS}) SELECT * FROM unnest($1::text[], $2::text[], \
-             $3::int8[], $4::int8[], $5::int8[], $6::text[])"
-        ))
-        .await?;
+    let sql = format!(
+        "INSERT INTO ledger_grants ({GRANT_COLUMNS}) SELECT * FROM unnest($1::text[], $2::text[], \
+         $3::int8[], $4::int8[], $5::int8[], $6::text[])"
+    );
     let c = GrantColumns::of(grants)?;
-    tx.execute(
-        &insert,
+    run(
+        tx,
+        &sql,
         &[&c.id, &c.account, &c.amount, &c.bonus, &c.at, &c.memo],
     )
     .await?;
@@ -609,21 +606,17 @@ async fn update_accounts(
     tx: &deadpool_postgres::Transaction<'_>,
     accounts: &[&Account],
 ) -> Result<(), Failure> {
-    let update = tx
-        .prepare_cached(
-            "UPDATE ledger_accounts AS a SET credited_points = u.credited, posted_points = u.posted, \
-             pending_points = u.pending, late_points = u.late \
-             FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[]) \
-             AS u(id, credited, posted, pending, late) WHERE a.id = u.id",
-        )
-        .await?;
+    let sql = "UPDATE ledger_accounts AS a SET credited_points = u.credited, posted_points = u.posted, \
+               pending_points = u.pending, late_points = u.late \
+               FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[]) \
+               AS u(id, credited, posted, pending, late) WHERE a.id = u.id";
     let c = AccountColumns::of(accounts)?;
-    let changed = tx
-        .execute(
-            &update,
-            &[&c.id, &c.credited, &c.posted, &c.pending, &c.late],
-        )
-        .await?;
+    let changed = run(
+        tx,
+        sql,
+        &[&c.id, &c.credited, &c.posted, &c.pending, &c.late],
+    )
+    .await?;
     if changed != c.id.len() as u64 {
         return Err(LedgerError::storage(format!(
             "{changed} of {} account rows were updated",
