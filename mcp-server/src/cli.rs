@@ -148,13 +148,13 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> Result<(), Error> {
+    if cli.ledger_repair {
+        return repair_ledger(cli.ledger.as_deref());
+    }
     if cli.command.is_none() && cli.http.is_some() {
         // The tool schemas are generated on the second core while this one loads the catalog
         // (stdio builds them after its `initialize` reply instead; see `serve_stdio`).
         BillingServer::prepare_routers_in_background();
-    }
-    if cli.ledger_repair {
-        return repair_ledger(cli.ledger.as_deref());
     }
     let billing = load_billing(cli.catalog.as_deref(), cli.price_overlay.as_deref())?;
     match cli.command {
@@ -181,8 +181,13 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 state = state.with_ledger(slot.clone());
             }
             let server = BillingServer::new(state);
-            let optional = cli.ledger_optional;
-            let start_ledger = || open_ledger(ledger.as_ref(), optional);
+            let start_ledger = || async {
+                match &ledger {
+                    Some(slot) => slot.start_or_explain(cli.ledger_optional).await,
+                    None => Ok(()),
+                }
+                .map_err(Error::Config)
+            };
             match cli.http {
                 Some(addr) => {
                     let options = HttpOptions {
@@ -207,37 +212,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     }
 }
 
-/// Opens the ledger before anything is served, so that a ledger that cannot work stops the
-/// server here with its reason (unless `--ledger-optional`).
-async fn open_ledger(
-    slot: Option<&std::sync::Arc<crate::ledger::LedgerSlot>>,
-    optional: bool,
-) -> Result<(), Error> {
-    let Some(slot) = slot else { return Ok(()) };
-    slot.start(optional).await.map_err(|e| {
-        Error::Config(format!(
-            "ledger {}: {e}; fix that, or pass --ledger-optional to start without the ledger \
-             (or --ledger off)",
-            slot.location()
-        ))
-    })
-}
-
 /// `--ledger-repair`: repairs a file ledger and prints what it did on stderr.
 fn repair_ledger(flag: Option<&str>) -> Result<(), Error> {
-    let location = match flag.map(str::trim) {
-        Some(text) => crate::ledger::LedgerLocation::parse(text).map_err(Error::Config)?,
-        None => crate::ledger::default_location().ok_or_else(|| {
-            Error::Config("--ledger-repair: name the ledger with --ledger file:PATH".into())
-        })?,
-    };
-    if location.backend().name != crate::ledger::file_store::BACKEND.name {
-        return Err(Error::Config(format!(
-            "--ledger-repair works on file ledgers only, not {location}"
-        )));
-    }
-    let path = crate::ledger::file_store::file_path(location.as_given()).map_err(Error::Config)?;
-    let report = crate::ledger::repair::repair(&path).map_err(|e| Error::Config(e.to_string()))?;
+    let report = crate::ledger::repair::repair_flag(flag).map_err(Error::Config)?;
     for line in report.lines {
         eprintln!("{SERVER_NAME}: {line}");
     }

@@ -15,6 +15,7 @@ use piapi_billing::ledger::{Event, LedgerError};
 use rustix::fs::{FlockOperation, flock};
 
 use super::log::{self, Format, Header, Mark, Record, Tail};
+use super::store::LedgerLocation;
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> LedgerError {
     LedgerError::storage(format!("{what} {}: {e}", path.display()))
@@ -38,6 +39,22 @@ impl RepairReport {
             lines: vec![line],
         }
     }
+}
+
+/// `--ledger-repair` for a `--ledger` value (the default ledger when `None`).
+pub fn repair_flag(flag: Option<&str>) -> Result<RepairReport, String> {
+    let location = match flag.map(str::trim) {
+        Some(text) => LedgerLocation::parse(text)?,
+        None => super::default_location()
+            .ok_or("--ledger-repair: name the ledger with --ledger file:PATH")?,
+    };
+    if location.backend().name != super::file_store::BACKEND.name {
+        return Err(format!(
+            "--ledger-repair works on file ledgers only, not {location}"
+        ));
+    }
+    let path = super::file_store::file_path(location.as_given())?;
+    repair(&path).map_err(|e| e.to_string())
 }
 
 /// Repairs the log at `path` under its exclusive lock (a running server waits meanwhile).

@@ -127,6 +127,17 @@ impl LedgerSlot {
         }
     }
 
+    /// [`LedgerSlot::start`] for the command line: a refusal says what to do about it.
+    pub async fn start_or_explain(self: &Arc<Self>, optional: bool) -> Result<(), String> {
+        self.start(optional).await.map_err(|e| {
+            format!(
+                "ledger {}: {e}; fix that, or pass --ledger-optional to start without the \
+                 ledger (or --ledger off)",
+                self.location
+            )
+        })
+    }
+
     /// Tries to open the ledger with growing pauses until it opens.
     pub fn retry_in_background(self: &Arc<Self>) {
         let slot = self.clone();
