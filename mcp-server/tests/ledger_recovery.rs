@@ -729,3 +729,46 @@ fn write_fuzz_seeds() {
         std::fs::write(seeds.join(name), bytes).unwrap();
     }
 }
+
+#[test]
+fn a_group_commit_larger_than_one_record_is_written_as_several_and_replays() {
+    let path = dir("large").join("ledger.log");
+    let store = FileStore::open(&path).unwrap();
+    let pad = "x".repeat(100);
+    store
+        .execute_blocking(&[grant("fund", "big", "100000")], Timestamp(1_000))
+        .unwrap();
+    for b in 0..16 {
+        let batch: Vec<Command> = (0..1000)
+            .map(|i| reserve(&format!("{pad}-{b}-{i}"), "big", "0.01", 1))
+            .collect();
+        store.execute_blocking(&batch, Timestamp(2_000)).unwrap();
+    }
+    // One sweep expires all 16,000 holds: about 2.4 MB of events in one group commit.
+    let records_before = scan_file(&std::fs::read(&path).unwrap())
+        .unwrap()
+        .records
+        .len();
+    let swept = store
+        .execute_blocking(&[Command::Expire], Timestamp(10_000))
+        .unwrap();
+    assert!(
+        matches!(&swept[0], Ok(piapi_billing::ledger::Outcome::Expired { holds }) if holds.len() == 16_000)
+    );
+    drop(store);
+    let scan = scan_file(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(scan.tail, log::Tail::Clean);
+    let sweep_records = &scan.records[records_before..];
+    assert!(sweep_records.len() >= 2, "{} records", sweep_records.len());
+    assert!(
+        sweep_records
+            .iter()
+            .all(|r| (r.end - r.offset) as usize <= MAX_RECORD)
+    );
+    assert_eq!(scan.mark.unwrap().seq, scan.records.len() as u64);
+    let view = FileStore::open(&path)
+        .unwrap()
+        .account_blocking(&account("big"))
+        .unwrap();
+    assert_eq!(view.pending_usd, usd("0"));
+}
