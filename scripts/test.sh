@@ -4,9 +4,10 @@
 #   scripts/test.sh
 #
 # It installs what the tests need (idempotent, fast when present), starts a local PostgreSQL
-# for the ledger tests, runs the Rust tests of every crate, checks that the core builds for
-# wasm32, then runs the WASM package tests (Node, headless Chromium) and the MCP external-client
-# tests (Python SDK, conformance suite). Any failure stops the run with a non-zero exit.
+# for the ledger tests, runs the Rust tests of every crate and a short run of every fuzz target,
+# checks that the core builds for wasm32, then runs the WASM package tests (Node, headless
+# Chromium) and the MCP external-client tests (Python SDK, conformance suite). Any failure
+# stops the run with a non-zero exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -26,6 +27,9 @@ export XDG_DATA_HOME
 
 step "Rust tests (every crate: core, golden vectors, MCP server, ledger, wasm crate on the host)"
 cargo test --workspace --locked
+
+step "fuzz targets, a short run each from their committed seeds (scripts/fuzz.sh)"
+bash scripts/fuzz.sh 20
 
 step "the billing core builds for wasm32-unknown-unknown"
 cargo build --locked -p piapi-billing --target wasm32-unknown-unknown

@@ -102,6 +102,18 @@ pub struct Cli {
         hide_env_values = true
     )]
     pub ledger: Option<String>,
+
+    /// Start even when the ledger cannot be used (wrong password, missing database, a damaged
+    /// file): its tools then answer with the reason, and it is retried in the background.
+    /// Without this flag such a ledger stops the server at start with a non-zero exit.
+    #[arg(long)]
+    pub ledger_optional: bool,
+
+    /// Repair the file ledger named by --ledger (or the default one) and exit: keep every
+    /// record before the first damage, move the rest byte for byte to PATH.damaged (nothing
+    /// is deleted), and print what moved. Stop the servers sharing the file first.
+    #[arg(long)]
+    pub ledger_repair: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -149,6 +161,9 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> Result<(), Error> {
+    if cli.ledger_repair {
+        return repair_ledger(cli.ledger.as_deref());
+    }
     if cli.command.is_none() && cli.http.is_some() {
         // The tool schemas are generated on the second core while this one loads the catalog
         // (stdio builds them after its `initialize` reply instead; see `serve_stdio`).
@@ -187,17 +202,19 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                     "PIAPI_API_KEY is not set: check_balance and get_task_cost will explain how to set it"
                 );
             }
-            let ledger = crate::ledger::slot::from_flag(cli.ledger.as_deref())
-                .map_err(|e| Error::Config(e.to_string()))?;
+            let ledger =
+                crate::ledger::slot::from_flag(cli.ledger.as_deref()).map_err(Error::Config)?;
             let mut state = AppState::new(billing, piapi);
             if let Some(slot) = &ledger {
                 state = state.with_ledger(slot.clone());
             }
             let server = BillingServer::new(state);
-            let start_ledger = || {
-                if let Some(slot) = &ledger {
-                    slot.start_background();
+            let start_ledger = || async {
+                match &ledger {
+                    Some(slot) => slot.start_or_explain(cli.ledger_optional).await,
+                    None => Ok(()),
                 }
+                .map_err(Error::Config)
             };
             match cli.http {
                 Some(addr) => {
@@ -210,17 +227,26 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                     };
                     options.validate()?;
                     runtime(true)?.block_on(async {
-                        start_ledger();
+                        start_ledger().await?;
                         crate::http::serve(server, options).await
                     })
                 }
                 None => runtime(false)?.block_on(async {
-                    start_ledger();
+                    start_ledger().await?;
                     serve_stdio(server).await
                 }),
             }
         }
     }
+}
+
+/// `--ledger-repair`: repairs a file ledger and prints what it did on stderr.
+fn repair_ledger(flag: Option<&str>) -> Result<(), Error> {
+    let report = crate::ledger::repair::repair_flag(flag).map_err(Error::Config)?;
+    for line in report.lines {
+        eprintln!("{SERVER_NAME}: {line}");
+    }
+    Ok(())
 }
 
 /// Serves MCP on stdin/stdout until the client closes stdin.
