@@ -70,6 +70,19 @@ cross_env() {
     esac
 }
 
+# Runs a cross-built binary's $2.00 Kling estimate, under qemu-user for aarch64 when it is
+# installed (Debian's qemu-user; the glibc build also needs libc6-arm64-cross).
+smoke_test() {
+    local target="$1" bin="$2" runner=()
+    case "$target" in
+        aarch64-*)
+            command -v qemu-aarch64 >/dev/null || { log "qemu-aarch64 not installed: $target not run"; return 0; }
+            runner=(qemu-aarch64 -L /usr/aarch64-linux-gnu) ;;
+    esac
+    echo '{"tasks":[{"model":"kling","task_type":"video_generation","input":{"version":"3.0","mode":"pro","duration":10,"enable_audio":true}}]}' |
+        "${runner[@]}" "$bin" estimate - | grep '"total_max_usd": "2.00"' >/dev/null || die "the $target binary does not give the \$2.00 estimate"
+}
+
 stage_binaries() {
     mkdir -p "$DIST/bin"
     if [ -n "$bin_dir" ]; then
@@ -93,6 +106,7 @@ stage_binaries() {
         log "building $target"
         cross_env "$target"
         (cd "$ROOT" && cargo build --quiet --release --locked -p piapi-billing-mcp --target "$target")
+        smoke_test "$target" "$TARGET_DIR/$target/release/piapi-billing-mcp"
         mkdir -p "$DIST/bin/$key" && cp "$TARGET_DIR/$target/release/piapi-billing-mcp" "$DIST/bin/$key/"
     done
     chmod 755 "$DIST"/bin/*/piapi-billing-mcp* 2>/dev/null || true
@@ -116,7 +130,7 @@ pack_npm() {
 }
 
 pack_mcpb() {
-    local version="$1" dir="$DIST/.stage/mcpb" oses="" key bundle sha
+    local version="$1" dir="$DIST/.stage/mcpb" oses="" dirs="" key bundle sha
     mkdir -p "$dir/server/bin"
     cp "$ROOT/mcp-server/mcpb/server/index.js" "$dir/server/"
     cp "$ROOT/mcp-server/npm/launcher/lib/launch.js" "$dir/server/"
@@ -124,6 +138,7 @@ pack_mcpb() {
         mkdir -p "$dir/server/bin/$bundle"
         cp "$DIST/bin/$key"/piapi-billing-mcp* "$dir/server/bin/$bundle/"
         oses="$oses,${bundle%-*}"
+        dirs="$dirs $bundle"
     done < <(node "$STAGE" mcpb-dirs "$DIST/bin")
     node "$STAGE" mcpb-manifest "$ROOT/mcp-server/mcpb/manifest.json" "$dir/manifest.json" "$oses"
     local mcpb="$TOOLS/node_modules/.bin/mcpb"
@@ -131,7 +146,7 @@ pack_mcpb() {
     "$mcpb" pack "$dir" "$DIST/piapi-billing-mcp-$version.mcpb" >/dev/null
     sha="$(sha256sum "$DIST/piapi-billing-mcp-$version.mcpb" | cut -d' ' -f1)"
     node "$STAGE" server-json "$ROOT/server.json" "$DIST/server.json" "$sha"
-    log "bundle: piapi-billing-mcp-$version.mcpb (platforms${oses//,/ }; sha256 $sha)"
+    log "bundle: piapi-billing-mcp-$version.mcpb (server/bin/:$dirs; sha256 $sha)"
 }
 
 # `cargo publish --workspace` takes every crate not marked publish = false, in dependency order,

@@ -70,7 +70,7 @@ export npm_config_offline=true
     npm install --no-audit --no-fund --loglevel=error \
         "$DIST/npm/piapi-billing-mcp-$version.tgz" "$DIST/npm/piapi-billing-mcp-$host_key-$version.tgz"
     [ "$(npx -y piapi-billing-mcp --version)" = "piapi-billing-mcp $version" ] || die "npx piapi-billing-mcp --version"
-    echo "$KLING" | npx -y piapi-billing-mcp estimate - | grep -q '"total_max_usd": "2.00"' ||
+    echo "$KLING" | npx -y piapi-billing-mcp estimate - | grep '"total_max_usd": "2.00"' >/dev/null ||
         die "npx piapi-billing-mcp estimate - did not give the \$2.00 Kling estimate"
 )
 log "npx piapi-billing-mcp --version and estimate - work without cargo"
@@ -99,12 +99,15 @@ node "$TESTS/check-manifest.mjs" "$DIST/bin/$host_key/piapi-billing-mcp"
 
 if ! $dist_only; then
     step "crates.io: the packages and cargo install"
-    tar -tzf "$DIST/crates/piapi-billing-$version.crate" | grep -q "piapi-billing-$version/catalog/2026-11.json" ||
-        die "the piapi-billing crate does not hold its catalog"
+    # (grep reads the whole list: with pipefail, an early exit would fail tar with SIGPIPE.)
+    core_files="$(tar -tzf "$DIST/crates/piapi-billing-$version.crate")"
+    for f in catalog/2026-11.json build.rs src/catalog/fields.rs; do
+        grep -qx "piapi-billing-$version/$f" <<<"$core_files" || die "the piapi-billing crate does not hold $f"
+    done
     [ -f "$DIST/crates/piapi-billing-mcp-$version.crate" ] || die "no piapi-billing-mcp crate in dist/crates"
     # The target dir is shared with the suite, so this links the release build already there.
     (cd "$ROOT" && cargo install --quiet --locked --path mcp-server --root "$WORK/cargo-root")
-    echo "$KLING" | "$WORK/cargo-root/bin/piapi-billing-mcp" estimate - | grep -q '"total_max_usd": "2.00"' ||
+    echo "$KLING" | "$WORK/cargo-root/bin/piapi-billing-mcp" estimate - | grep '"total_max_usd": "2.00"' >/dev/null ||
         die "the binary from cargo install --path mcp-server"
     log "cargo install --path mcp-server: a working binary"
 fi
