@@ -10,12 +10,14 @@
 //    the platform's override applied;
 // 4. starts it twice, as a user who left every setting blank and as one who filled them in,
 //    and requires `initialize`, the tool list and the $2.00 Kling estimate each time, that the
-//    binary got its execute bit back, and that the PiAPI key never shows on stdout or stderr.
+//    binary got its execute bit back, and that the PiAPI key never shows on stdout or stderr;
+// 5. resolves it as a Windows host would, where the override must still pass the user's
+//    settings and give the server a data directory (Windows has no HOME).
 
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
-import { join, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { connect, listAll } from './mcp-stdio.mjs';
@@ -25,7 +27,7 @@ if (!bundlePath || !toolsModules) {
   console.error('usage: node check-bundle.mjs BUNDLE.mcpb NODE_MODULES_DIR');
   process.exit(2);
 }
-const mcpbEntry = createRequire(join(toolsModules, 'x.js')).resolve('@anthropic-ai/mcpb');
+const mcpbEntry = createRequire(join(resolve(toolsModules), 'x.js')).resolve('@anthropic-ai/mcpb');
 const mcpb = await import(pathToFileURL(mcpbEntry).href);
 
 const KLING = { model: 'kling', task_type: 'video_generation', input: { version: '3.0', mode: 'pro', duration: 10, enable_audio: true } };
@@ -92,3 +94,18 @@ check((statSync(binary).mode & 0o100) !== 0, 'the entry point did not restore th
 const overlay = join(dir, '..', 'overlay.json');
 writeFileSync(overlay, JSON.stringify({ name: 'install-test', entries: [{ id: 'kling.video.3.0.std.silent', price_usd: '0.10' }] }));
 await startAsHost(dir, manifest, { piapi_api_key: CANARY, ledger: 'off', price_overlay: overlay }, 'settings filled in', 'install-test');
+
+// Windows: the platform override replaces env whole, so it must repeat every setting.
+Object.defineProperty(process, 'platform', { value: 'win32' });
+const windows = await mcpb.getMcpConfigForManifest({
+  manifest,
+  extensionPath: 'C:\\Users\\me\\AppData\\Roaming\\Claude\\Claude Extensions\\piapi-billing-mcp',
+  systemDirs: { HOME: 'C:\\Users\\me' },
+  userConfig: { piapi_api_key: CANARY, ledger: 'off', price_overlay: 'C:\\overlay.json' },
+  pathSeparator: '\\',
+});
+check(windows.env.XDG_DATA_HOME === 'C:\\Users\\me\\AppData\\Local', `win32: XDG_DATA_HOME ${windows.env.XDG_DATA_HOME}`);
+check(windows.env.PIAPI_API_KEY === CANARY && windows.env.PIAPI_BILLING_LEDGER === 'off' && windows.env.PIAPI_BILLING_OVERLAY === 'C:\\overlay.json',
+  `win32: the override lost a setting: ${JSON.stringify(windows.env)}`);
+check(windows.command === 'node' && windows.args[0].endsWith('server/index.js'), `win32: ${windows.command} ${windows.args}`);
+console.log('check-bundle: a Windows host passes the settings and a data directory (XDG_DATA_HOME under AppData\\Local)');

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -43,7 +43,7 @@ const expect = (ok, message) => {
 
 function schemaValidator() {
   // Ajv comes from the test tools' node_modules (scripts/package.sh installs it there).
-  const require = createRequire(join(opts.tools ?? join(ROOT, '.tools/install-npm/node_modules'), 'x.js'));
+  const require = createRequire(join(resolve(opts.tools ?? join(ROOT, '.tools/install-npm/node_modules')), 'x.js'));
   const Ajv = require('ajv');
   const addFormats = require('ajv-formats');
   // strict: false because the schema uses the OpenAPI keyword `example`, unknown to JSON Schema.
