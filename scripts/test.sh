@@ -39,5 +39,6 @@ bash scripts/test-wasm.sh
 
 step "MCP server with clients that are not ours (Python SDK, conformance suite)"
 bash scripts/test-mcp-clients.sh
+bash scripts/test-install.sh  # npx, the MCP Bundle, crates.io, the MCP Registry entry
 
 step "all test suites passed"
