@@ -101,7 +101,7 @@ if ! $dist_only; then
     step "crates.io: the packages and cargo install"
     # (grep reads the whole list: with pipefail, an early exit would fail tar with SIGPIPE.)
     core_files="$(tar -tzf "$DIST/crates/piapi-billing-$version.crate")"
-    for f in catalog/2026-11.json build.rs src/catalog/fields.rs; do
+    for f in catalog/builtin.json catalog/builtin.bin catalog/2026-11.json build.rs; do
         grep -qx "piapi-billing-$version/$f" <<<"$core_files" || die "the piapi-billing crate does not hold $f"
     done
     [ -f "$DIST/crates/piapi-billing-mcp-$version.crate" ] || die "no piapi-billing-mcp crate in dist/crates"
