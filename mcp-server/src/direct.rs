@@ -125,13 +125,9 @@ fn reply(
 ) -> Vec<u8> {
     // An estimate's answer is three to four bytes per byte of its arguments.
     let mut result = JsonWriter::with_capacity(args_len.saturating_mul(4).saturating_add(1024));
-    let written = answer.map_err(|e| e.message).and_then(|answer| {
-        result
-            .write(&answer)
-            .map_err(|e| format!("cannot serialize the tool result: {e}"))
-    });
-    if let Err(message) = written {
-        return error_reply(id, message, session);
+    match answer {
+        Ok(answer) => result.write(&answer),
+        Err(e) => return error_reply(id, e.message, session),
     }
     let result = result.into_string();
     let mut line = Vec::with_capacity(3 * result.len() + 160);

@@ -50,7 +50,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let answer = piapi_billing::tools::run(&billing, "estimate_cost", black_box(&one_text));
             let mut out = piapi_billing::json::JsonWriter::with_capacity(2048);
-            out.write(&answer.unwrap()).unwrap();
+            out.write(&answer.unwrap());
             out.into_string()
         })
     });

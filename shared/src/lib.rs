@@ -6,7 +6,7 @@
 //! [`ledger`]), is passed in by the caller.
 //!
 //! The modules stand in floors, each importing only those below it:
-//! [`text`], [`money`] and [`error`]; [`json`] and [`compact`]; [`model`] (the catalog's data);
+//! [`text`], [`sort`], [`money`] and [`error`]; [`json`] and [`compact`]; [`model`] (the catalog's data);
 //! [`contract`] (arguments and results) and [`catalog`] (loading, validation, overlays);
 //! [`ops`] (every operation) and [`piapi`] (PiAPI's bodies read into results); [`tools`] (the
 //! offline tool table) and [`Billing`] on top. The [`ledger`] is a state machine of its own.
@@ -26,6 +26,7 @@ pub mod model;
 pub mod money;
 pub mod ops;
 pub mod piapi;
+pub mod sort;
 pub mod text;
 pub mod tools;
 

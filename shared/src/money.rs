@@ -183,6 +183,11 @@ macro_rules! decimal_newtype {
             pub fn get(self) -> Decimal {
                 self.0
             }
+
+            /// The amount's text, as it is written in results.
+            pub(crate) fn text(self) -> DecimalText {
+                DecimalText::new(self.0, $min_scale)
+            }
         }
 
         impl From<Decimal> for $name {
@@ -257,7 +262,7 @@ pub fn format_plain(d: Decimal) -> String {
 /// Every amount of every result goes through here. rust_decimal's way (normalize, rescale,
 /// then `Display` through `core::fmt`) costs about 700 instructions an amount; a 1,000-line
 /// estimate writes some 5,000 of them.
-struct DecimalText {
+pub(crate) struct DecimalText {
     /// A 96-bit mantissa has at most 29 digits; with a sign, a point, a leading zero and up
     /// to 28 decimals of padding, 64 bytes always suffice.
     buf: [u8; 64],
@@ -308,7 +313,7 @@ impl DecimalText {
         }
     }
 
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         // Only ASCII digits, '.' and '-' are written.
         std::str::from_utf8(&self.buf[self.start..]).unwrap_or_default()
     }

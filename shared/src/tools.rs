@@ -14,7 +14,7 @@ use crate::contract::{
     PriceInputs, TopUpQuote,
 };
 use crate::error::Error;
-use crate::json::{FromJson, from_str};
+use crate::json::{FromJson, ToJson, from_str};
 
 /// A tool's typed result. Written as the result itself (no wrapper), so it serializes to
 /// exactly the JSON the tool returns.
@@ -28,6 +28,20 @@ pub enum Answer {
     TopUp(TopUpQuote),
     Inputs(PriceInputs),
     Report(CatalogReport),
+}
+
+impl ToJson for Answer {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Answer::Estimate(r) => r.write_json(out),
+            Answer::Precheck(r) => r.write_json(out),
+            Answer::Plans(r) => r.write_json(out),
+            Answer::Prices(r) => r.write_json(out),
+            Answer::TopUp(r) => r.write_json(out),
+            Answer::Inputs(r) => r.write_json(out),
+            Answer::Report(r) => r.write_json(out),
+        }
+    }
 }
 
 /// One offline tool.

@@ -52,3 +52,31 @@ fn golden_vectors_hold_for_the_core() {
         failures.join("\n")
     );
 }
+
+/// The core's own writer (what the WebAssembly module and the stdio fast path answer with)
+/// writes every golden answer exactly as serde_json writes it from the types' `Serialize`
+/// (what rmcp answers with): the same bytes, not merely the same values.
+#[test]
+fn every_golden_answer_is_written_byte_for_byte_as_serde_json_writes_it() {
+    let billing = Billing::new();
+    let mut answers = 0;
+    for (path, file) in load_all() {
+        for case in &file.cases {
+            let Ok(answer) =
+                piapi_billing::tools::run(&billing, &case.tool, &case.args.to_string())
+            else {
+                continue;
+            };
+            let ours = piapi_billing::json::write::to_string(&answer);
+            let serde = serde_json::to_string(&answer).expect("serializes");
+            assert!(
+                ours == serde,
+                "{} / {}: the writers differ\n ours:  {ours}\n serde: {serde}",
+                path.display(),
+                case.name
+            );
+            answers += 1;
+        }
+    }
+    assert!(answers >= 50, "only {answers} golden answers");
+}

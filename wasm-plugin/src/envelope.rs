@@ -5,29 +5,19 @@
 //! turns an `error` envelope into a thrown `BillingError` carrying the same code and message.
 
 use piapi_billing::Error;
-use serde::Serialize;
+use piapi_billing::json::write::{raw, write_str};
+use piapi_billing::json::{JsonWriter, ToJson};
 
-use piapi_billing::json::JsonWriter;
-
-/// Serializes a call's outcome as envelope text, into a buffer that starts with `capacity`
+/// Writes a call's outcome as envelope text, into a buffer that starts with `capacity`
 /// bytes: an answer that fits is written without regrowing (and copying) its buffer.
-pub fn encode<T: Serialize>(outcome: Result<T, Error>, capacity: usize) -> String {
+pub fn encode<T: ToJson>(outcome: Result<T, Error>, capacity: usize) -> String {
     match outcome {
         Ok(result) => {
             let mut out = JsonWriter::with_capacity(capacity);
             out.raw(r#"{"ok":"#);
-            match out.write(&result) {
-                Ok(()) => {
-                    out.raw("}");
-                    out.into_string()
-                }
-                // Contract types have string keys and no floats, so this is not expected; it
-                // is still an answer, not a trap.
-                Err(e) => error(Error::invalid(
-                    "",
-                    format!("the result could not be serialized: {e}"),
-                )),
-            }
+            out.write(&result);
+            out.raw("}");
+            out.into_string()
         }
         Err(err) => error(err),
     }
@@ -45,30 +35,25 @@ pub fn answer_capacity(args_json: &str) -> usize {
         .max(4096)
 }
 
+struct Refusal<'a>(&'a Error);
+
+impl ToJson for Refusal<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let err = self.0;
+        raw(out, br#"{"error":{"code":"#);
+        write_str(out, err.code());
+        raw(out, br#","field":"#);
+        err.field.as_deref().write_json(out);
+        raw(out, br#","message":"#);
+        write_str(out, &err.message);
+        raw(out, b"}}");
+    }
+}
+
 fn error(err: Error) -> String {
-    #[derive(Serialize)]
-    struct Refusal<'a> {
-        code: &'a str,
-        field: Option<&'a str>,
-        message: &'a str,
-    }
-    #[derive(Serialize)]
-    struct Envelope<'a> {
-        error: Refusal<'a>,
-    }
-    let envelope = Envelope {
-        error: Refusal {
-            code: err.code(),
-            field: err.field.as_deref(),
-            message: &err.message,
-        },
-    };
     let mut out = JsonWriter::with_capacity(64 + err.message.len());
-    // Three strings and a null: always writable.
-    match out.write(&envelope) {
-        Ok(()) => out.into_string(),
-        Err(_) => String::new(),
-    }
+    out.write(&Refusal(&err));
+    out.into_string()
 }
 
 #[cfg(test)]
@@ -80,18 +65,13 @@ mod tests {
         assert_eq!(encode(Ok("2.00"), 0), r#"{"ok":"2.00"}"#);
         let err = Error::invalid("tasks[0].count", "must be at least 1");
         assert_eq!(
-            encode::<()>(Err(err), 0),
+            encode::<bool>(Err(err), 0),
             r#"{"error":{"code":"invalid_arguments","field":"tasks[0].count","message":"tasks[0].count: must be at least 1"}}"#
         );
-    }
-
-    #[test]
-    fn a_result_without_json_text_is_a_refusal_not_a_trap() {
-        let out = encode(Ok(0.5f64), 0);
-        assert!(
-            out.starts_with(r#"{"error":{"code":"invalid_arguments""#),
-            "{out}"
+        let err = Error::invalid("", "a \"quoted\"\nmessage");
+        assert_eq!(
+            encode::<bool>(Err(err), 0),
+            r#"{"error":{"code":"invalid_arguments","field":null,"message":"a \"quoted\"\nmessage"}}"#
         );
-        assert!(out.contains("binary float"), "{out}");
     }
 }

@@ -7,7 +7,9 @@
 //!   `rename_all`, `rename`, `tag`, `default`, `default = "…"` and `skip`, plus the serde
 //!   `Deserialize` impl that delegates to it, so rmcp and the tests see the same behaviour;
 //! - [`Patch`]: the overlay mirror of a struct with every field optional;
-//! - [`Compact`]: the compact binary form the built-in catalog is compiled into.
+//! - [`Compact`]: the compact binary form the built-in catalog is compiled into;
+//! - [`ToJson`]: the writer of results, keys and punctuation as constants, honouring the
+//!   attributes serde's `Serialize` derive reads (`skip_serializing_if` among them).
 //!
 //! The generated code names `::piapi_billing`, which the core crate aliases to itself.
 
@@ -18,6 +20,7 @@ mod compact;
 mod from_json;
 mod patch;
 mod shape;
+mod to_json;
 
 #[proc_macro_derive(FromJson, attributes(serde))]
 pub fn derive_from_json(input: TokenStream) -> TokenStream {
@@ -42,6 +45,15 @@ pub fn derive_compact(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     match shape::read(&input) {
         Ok(shape) => compact::expand(&shape).into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+#[proc_macro_derive(ToJson, attributes(serde))]
+pub fn derive_to_json(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match shape::read(&input) {
+        Ok(shape) => to_json::expand(&shape).into(),
         Err(e) => e.to_compile_error().into(),
     }
 }

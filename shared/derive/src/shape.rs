@@ -41,6 +41,9 @@ pub struct Field {
     pub absent: Absent,
     /// `#[serde(skip)]`: never read or written; `Default` when built.
     pub skip: bool,
+    /// `#[serde(skip_serializing_if = "path")]`: left out of the written object when
+    /// `path(&field)` holds.
+    pub skip_if: Option<syn::ExprPath>,
     /// Its doc comments, carried onto generated mirrors.
     pub docs: Vec<Attribute>,
 }
@@ -149,6 +152,7 @@ fn fields(fields: &Fields) -> syn::Result<Vec<Field>> {
             ty: f.ty.clone(),
             absent,
             skip: attrs.skip,
+            skip_if: attrs.skip_if,
             docs: f
                 .attrs
                 .iter()
@@ -195,6 +199,7 @@ struct FieldAttrs {
     /// `Some(None)` for a bare `default`, `Some(Some(path))` for `default = "path"`.
     default: Option<Option<syn::ExprPath>>,
     skip: bool,
+    skip_if: Option<syn::ExprPath>,
 }
 
 fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
@@ -211,7 +216,11 @@ fn field_attrs(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
                 });
             } else if meta.path.is_ident("skip") {
                 out.skip = true;
+            } else if meta.path.is_ident("skip_serializing_if") {
+                out.skip_if = Some(meta.value()?.parse::<LitStr>()?.parse()?);
             } else if meta.path.is_ident("flatten")
+                || meta.path.is_ident("serialize_with")
+                || meta.path.is_ident("skip_serializing")
                 || meta.path.is_ident("deserialize_with")
                 || meta.path.is_ident("with")
                 || meta.path.is_ident("alias")

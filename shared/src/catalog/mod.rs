@@ -10,7 +10,6 @@ mod builtin;
 mod overlay;
 mod validate;
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 pub use builtin::{BUILTIN_BLOB, BUILTIN_JSON, encode_builtin, json_hash};
@@ -19,45 +18,21 @@ use crate::error::Error;
 use crate::model::{CatalogFile, Entry, Plan, PlanId};
 use crate::text::Text;
 
-/// A map keyed by catalog names (models, task types, entry ids).
-type NameMap<V> = HashMap<Text, V, BuildNameHasher>;
-type BuildNameHasher = std::hash::BuildHasherDefault<NameHasher>;
-
-/// FNV-1a over the name's bytes. The keys are the catalog's own short names, fixed when the
-/// catalog loads, so there is no flooding to defend against and SipHash's cost (a tenth of
-/// building the index) buys nothing; lookups by a caller's model name only probe.
-#[derive(Clone, Copy)]
-struct NameHasher(u64);
-
-impl Default for NameHasher {
-    fn default() -> Self {
-        NameHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for NameHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
 /// A loaded, validated catalog with its lookup index.
+///
+/// The index is sorted vectors searched by bisection rather than hash maps: a catalog has a
+/// few hundred rows, a lookup is a handful of string comparisons either way, and each map
+/// type was another copy of the hash table's code in the WebAssembly module.
 #[derive(Clone, Debug)]
 pub struct Catalog {
     file: CatalogFile,
     overlay: Option<String>,
-    /// model → task_type → entry indices, in file order.
-    index: NameMap<NameMap<Vec<usize>>>,
-    /// model → its task types, sorted, for error messages.
-    task_types: BTreeMap<Text, Vec<Text>>,
-    /// entry id → index.
-    by_id: NameMap<usize>,
+    /// (model, task_type) → entry indices in file order; sorted by model, then task type.
+    index: Vec<(Text, Text, Vec<usize>)>,
+    /// Models with their task types, both sorted, for lookups and error messages.
+    task_types: Vec<(Text, Vec<Text>)>,
+    /// (entry id, index), sorted by id.
+    by_id: Vec<(Text, usize)>,
 }
 
 impl Catalog {
@@ -96,25 +71,31 @@ impl Catalog {
         for e in &mut file.entries {
             e.make_default_labels();
         }
-        let mut index: NameMap<NameMap<Vec<usize>>> = NameMap::default();
-        let mut task_types: BTreeMap<Text, Vec<Text>> = BTreeMap::new();
-        let mut by_id = NameMap::default();
-        for (i, e) in file.entries.iter().enumerate() {
-            index
-                .entry(e.model.clone())
-                .or_default()
-                .entry(e.task_type.clone())
-                .or_default()
-                .push(i);
-            let tts = task_types.entry(e.model.clone()).or_default();
-            if !tts.iter().any(|t| **t == *e.task_type) {
-                tts.push(e.task_type.clone());
+        let entries = &file.entries;
+        let mut rows: Vec<usize> = (0..entries.len()).collect();
+        let service = |i: &usize| (&*entries[*i].model, &*entries[*i].task_type);
+        crate::sort::sort_by(&mut rows, |a, b| service(a).cmp(&service(b)));
+        let mut index: Vec<(Text, Text, Vec<usize>)> = Vec::new();
+        for i in rows {
+            let e = &entries[i];
+            match index.last_mut() {
+                Some((m, t, list)) if *m == e.model && *t == e.task_type => list.push(i),
+                _ => index.push((e.model.clone(), e.task_type.clone(), vec![i])),
             }
-            by_id.insert(e.id.clone(), i);
         }
-        for tts in task_types.values_mut() {
-            tts.sort();
+        let mut task_types: Vec<(Text, Vec<Text>)> = Vec::new();
+        for (model, task_type, _) in &index {
+            match task_types.last_mut() {
+                Some((m, list)) if m == model => list.push(task_type.clone()),
+                _ => task_types.push((model.clone(), vec![task_type.clone()])),
+            }
         }
+        let mut by_id: Vec<(Text, usize)> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        crate::sort::sort_by(&mut by_id, |a, b| a.0.cmp(&b.0));
         Ok(Catalog {
             file,
             overlay,
@@ -142,17 +123,20 @@ impl Catalog {
     }
 
     pub fn entry(&self, id: &str) -> Option<&Entry> {
-        self.by_id.get(id).map(|&i| &self.file.entries[i])
+        let at = self.by_id.binary_search_by(|(k, _)| (**k).cmp(id)).ok()?;
+        Some(&self.file.entries[self.by_id[at].1])
     }
 
     /// Indices (into [`Catalog::entries`]) of the entries for a model and task type, in file
     /// order; the estimator walks these without collecting them.
     pub fn candidate_entries(&self, model: &str, task_type: &str) -> &[usize] {
-        self.index
-            .get(model)
-            .and_then(|tasks| tasks.get(task_type))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        match self
+            .index
+            .binary_search_by(|(m, t, _)| (&**m, &**t).cmp(&(model, task_type)))
+        {
+            Ok(at) => &self.index[at].2,
+            Err(_) => &[],
+        }
     }
 
     /// Entries for a model and task type, in file order.
@@ -162,16 +146,27 @@ impl Catalog {
             .map(|&i| &self.file.entries[i])
     }
 
+    fn model_at(&self, model: &str) -> Option<usize> {
+        self.task_types
+            .binary_search_by(|(m, _)| (**m).cmp(model))
+            .ok()
+    }
+
     pub fn has_model(&self, model: &str) -> bool {
-        self.task_types.contains_key(model)
+        self.model_at(model).is_some()
     }
 
+    /// Every model, sorted.
     pub fn models(&self) -> impl Iterator<Item = &str> {
-        self.task_types.keys().map(|m| &**m)
+        self.task_types.iter().map(|(m, _)| &**m)
     }
 
+    /// A model's task types, sorted.
     pub fn task_types(&self, model: &str) -> &[Text] {
-        self.task_types.get(model).map(Vec::as_slice).unwrap_or(&[])
+        match self.model_at(model) {
+            Some(at) => &self.task_types[at].1,
+            None => &[],
+        }
     }
 
     pub fn plan(&self, id: PlanId) -> Option<&Plan> {

@@ -2,12 +2,9 @@
 //! points, a price wherever the status says an entry is sold and none where it is not, tiers
 //! and limits in order, sources and dates well formed, every plan present.
 
-use std::collections::HashSet;
-
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use super::BuildNameHasher;
 use crate::error::Error;
 use crate::model::provenance::days_from_date;
 use crate::model::{CatalogFile, Confidence, Entry, PlanId, QuantityRule, Status};
@@ -17,10 +14,10 @@ pub(super) fn validate(file: &CatalogFile) -> Result<(), Error> {
     if file.version.trim().is_empty() {
         return Err(Error::catalog("catalog: version must not be empty"));
     }
-    let mut ids = HashSet::with_capacity_and_hasher(file.entries.len(), BuildNameHasher::default());
-    for e in &file.entries {
+    let duplicate = first_repeated_id(&file.entries);
+    for (i, e) in file.entries.iter().enumerate() {
         let at = |msg: &str| Error::catalog(format!("catalog entry \"{}\": {msg}", e.id));
-        if !ids.insert(&*e.id) {
+        if duplicate == Some(i) {
             return Err(at("duplicate id"));
         }
         [prices, pricing, tiers, selectors, quantity, provenance]
@@ -44,6 +41,18 @@ pub(super) fn validate(file: &CatalogFile) -> Result<(), Error> {
         ))),
         None => Ok(()),
     }
+}
+
+/// The position of the first entry whose id an earlier entry already has.
+fn first_repeated_id(entries: &[Entry]) -> Option<usize> {
+    let mut by_id: Vec<usize> = (0..entries.len()).collect();
+    // Stable: entries of one id stay in file order, so each group's second is its first repeat.
+    crate::sort::sort_by(&mut by_id, |a, b| entries[*a].id.cmp(&entries[*b].id));
+    by_id
+        .windows(2)
+        .filter(|w| entries[w[0]].id == entries[w[1]].id)
+        .map(|w| w[1])
+        .min()
 }
 
 type Check = Result<(), String>;

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::json::ToJson;
 use crate::model::{
     AccountFacts, Charge, Confidence, HyaSeat, Mode, Plan, PriceRange, PriceTier, Source, Status,
     TopUpTier, Unit, UsageMode,
@@ -15,7 +16,7 @@ use crate::money::{Dec, Usd};
 use crate::text::Text;
 
 /// Codes of a line that could not be priced.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ToJson, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LineErrorCode {
     UnknownModel,
@@ -40,7 +41,7 @@ impl LineErrorCode {
 }
 
 /// A line that is left out of the totals, with the reason.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct LineError {
     pub index: usize,
     pub code: LineErrorCode,
@@ -48,7 +49,7 @@ pub struct LineError {
 }
 
 /// One priced line.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct EstimateLine {
     pub index: usize,
     pub model: Text,
@@ -83,7 +84,7 @@ pub struct EstimateLine {
 }
 
 /// Result of `estimate_cost`.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct EstimateResult {
     pub catalog_version: String,
     /// Name of the user's price overlay that was applied, if any.
@@ -99,7 +100,7 @@ pub struct EstimateResult {
 }
 
 /// Outcome of a pre-check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToJson, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Ok,
@@ -108,7 +109,7 @@ pub enum Decision {
 }
 
 /// Codes of what stops a batch from being submitted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ToJson, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BlockerCode {
     InsufficientCredits,
@@ -136,7 +137,7 @@ impl From<LineErrorCode> for BlockerCode {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct Blocker {
     /// The line it concerns; null for the whole batch.
     pub index: Option<usize>,
@@ -145,7 +146,7 @@ pub struct Blocker {
 }
 
 /// A top-up that would cover a shortfall.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct SuggestedTopUp {
     pub amount_usd: Usd,
     pub bonus_pct: Dec,
@@ -154,7 +155,7 @@ pub struct SuggestedTopUp {
 }
 
 /// Result of `precheck_credits`.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct PrecheckResult {
     pub ok: bool,
     pub decision: Decision,
@@ -167,7 +168,7 @@ pub struct PrecheckResult {
 }
 
 /// One row of the price list.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct PriceRow {
     pub id: Text,
     pub model: Text,
@@ -196,21 +197,21 @@ pub struct PriceRow {
 }
 
 /// Result of `list_prices`.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct ListPricesResult {
     pub catalog_version: String,
     pub overlay: Option<String>,
     pub entries: Vec<PriceRow>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct NextTier {
     pub above_usd: Usd,
     pub bonus_pct: Dec,
 }
 
 /// Result of `quote_top_up`.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct TopUpQuote {
     pub amount_usd: Usd,
     pub bonus_pct: Dec,
@@ -224,7 +225,7 @@ pub struct TopUpQuote {
 }
 
 /// Result of `list_plans`: the account side of the catalog as data.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct PlansResult {
     pub catalog_version: String,
     pub plans: Vec<Plan>,
@@ -235,7 +236,7 @@ pub struct PlansResult {
 }
 
 /// Credit-pack figures from PiAPI's account info, in USD.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct Credits {
     pub available: Usd,
     pub used: Usd,
@@ -244,14 +245,14 @@ pub struct Credits {
 }
 
 /// The PiAPI account a balance belongs to.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct AccountRef {
     pub id: Option<String>,
     pub name: Option<String>,
 }
 
 /// Result of `check_balance` (MCP only: it needs PiAPI, or the ledger when no key is set).
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct CheckBalanceResult {
     pub available_usd: Usd,
     pub frozen_usd: Usd,
@@ -268,7 +269,7 @@ pub struct CheckBalanceResult {
 }
 
 /// Result of `get_task_cost`: what PiAPI charged beside what the catalog predicted.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct TaskCostResult {
     pub task_id: String,
     pub model: Option<String>,
@@ -286,7 +287,7 @@ pub struct TaskCostResult {
 }
 
 /// How a form should ask for an input field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToJson, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     /// One of `values` (strings, numbers or booleans, as PiAPI takes them).
@@ -298,7 +299,7 @@ pub enum FieldKind {
 }
 
 /// One `input` field that changes the price.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct InputField {
     pub name: String,
     pub kind: FieldKind,
@@ -310,7 +311,7 @@ pub struct InputField {
 }
 
 /// Result of `price_inputs`: the inputs that change a model's price, for forms and assistants.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct PriceInputs {
     pub model: String,
     pub task_type: String,
@@ -320,14 +321,14 @@ pub struct PriceInputs {
 }
 
 /// How many rows share one value (a confidence, an age class, a charge timing).
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct Count {
     pub key: &'static str,
     pub rows: usize,
 }
 
 /// A row whose price PiAPI's own sources disagree on.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct ConflictRow {
     pub id: Text,
     pub model: Text,
@@ -340,7 +341,7 @@ pub struct ConflictRow {
 }
 
 /// A row PiAPI lists without a price.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct UnpricedRow {
     pub id: Text,
     pub model: Text,
@@ -349,7 +350,7 @@ pub struct UnpricedRow {
 }
 
 /// A row not confirmed recently (or never).
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct StaleRow {
     pub id: Text,
     pub model: Text,
@@ -361,7 +362,7 @@ pub struct StaleRow {
 }
 
 /// Result of `catalog_report`: how far to trust the prices.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema)]
 pub struct CatalogReport {
     pub catalog_version: String,
     pub overlay: Option<String>,

@@ -3,7 +3,7 @@
 //! - [`read`]: the pull parser every front end reads arguments, catalogs and overlays with.
 //!   Each type's [`FromJson`] is derived from its declaration (`#[derive(FromJson)]`, which
 //!   honours the serde attributes the type already carries), so a shape is written once.
-//! - [`write`]: a small `serde::Serializer` into one byte buffer for results.
+//! - [`write`]: results' JSON text into one byte buffer ([`ToJson`], derived like the reader).
 //! - [`scan`]: the eight-bytes-at-a-time search for bytes a JSON string cannot hold verbatim,
 //!   shared by both.
 //!
@@ -25,7 +25,7 @@ use serde_json::{Map, Value};
 
 pub use piapi_billing_derive::FromJson;
 pub use read::Reader;
-pub use write::JsonWriter;
+pub use write::{JsonWriter, ToJson};
 
 use crate::error::Error;
 use crate::money::{Dec, Usd};

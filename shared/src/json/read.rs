@@ -114,7 +114,7 @@ impl<'a> Reader<'a> {
             Some(b'"') => {
                 let mark = self.pos;
                 let found = match self.string() {
-                    Ok(s) => format!("string {}", Value::from(s.as_ref())),
+                    Ok(s) => format!("string {}", super::write::to_string(s.as_ref())),
                     Err(_) => "a malformed string".to_string(),
                 };
                 self.pos = mark;

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::compact::Compact;
-use crate::json::FromJson;
+use crate::json::{FromJson, ToJson};
 use crate::model::provenance::Confidence;
 use crate::money::{Dec, Usd};
 
@@ -22,6 +22,7 @@ use crate::money::{Dec, Usd};
     Ord,
     Hash,
     Serialize,
+    ToJson,
     JsonSchema,
     FromJson,
     Compact,
@@ -35,7 +36,9 @@ pub enum PlanId {
 }
 
 /// How a task is billed: PiAPI's pool from credits, or the user's own seat.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema, FromJson, Compact)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ToJson, JsonSchema, FromJson, Compact,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Payg,
@@ -43,7 +46,7 @@ pub enum Mode {
 }
 
 /// A subscription plan.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema, FromJson, Compact)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema, FromJson, Compact)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
     pub id: PlanId,
@@ -57,7 +60,7 @@ pub struct Plan {
 }
 
 /// Per-plan limits; null where PiAPI publishes none.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema, FromJson, Compact)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema, FromJson, Compact)]
 #[serde(deny_unknown_fields)]
 pub struct PlanLimits {
     /// Midjourney relax tasks a day before each costs twice the price.
@@ -69,7 +72,7 @@ pub struct PlanLimits {
 }
 
 /// How a task is billed.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema, FromJson, Compact)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema, FromJson, Compact)]
 #[serde(deny_unknown_fields)]
 pub struct UsageMode {
     pub id: Mode,
@@ -83,7 +86,7 @@ pub struct UsageMode {
 }
 
 /// Whether a seat price is current, historical or unknown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema, FromJson, Compact)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToJson, JsonSchema, FromJson, Compact)]
 #[serde(rename_all = "lowercase")]
 pub enum SeatStatus {
     Current,
@@ -92,7 +95,7 @@ pub enum SeatStatus {
 }
 
 /// A host-your-account seat.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema, FromJson, Compact)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema, FromJson, Compact)]
 #[serde(deny_unknown_fields)]
 pub struct HyaSeat {
     pub service: String,
@@ -103,7 +106,7 @@ pub struct HyaSeat {
 }
 
 /// Account-wide facts.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema, FromJson, Compact)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema, FromJson, Compact)]
 #[serde(deny_unknown_fields)]
 pub struct AccountFacts {
     pub points_per_usd: u64,
@@ -121,7 +124,7 @@ pub struct AccountFacts {
 }
 
 /// A bonus tier: top-ups strictly above `above_usd` earn `bonus_pct` percent extra.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema, FromJson, Compact)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema, FromJson, Compact)]
 #[serde(deny_unknown_fields)]
 pub struct TopUpTier {
     pub above_usd: Usd,

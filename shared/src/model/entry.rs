@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::compact::Compact;
-use crate::json::FromJson;
+use crate::json::{FromJson, ToJson};
 use crate::model::account::PlanId;
 use crate::model::provenance::{Charge, Confidence, Source};
 use crate::money::{Dec, Usd};
@@ -20,7 +20,9 @@ use crate::text::Text;
 use piapi_billing_derive::Patch;
 
 /// Whether a service can be bought today.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema, FromJson, Compact)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ToJson, JsonSchema, FromJson, Compact,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Active,
@@ -29,7 +31,9 @@ pub enum Status {
 }
 
 /// What one unit of a price is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema, FromJson, Compact)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ToJson, JsonSchema, FromJson, Compact,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// One task, whatever it produces.
@@ -153,7 +157,7 @@ pub struct Plus {
 }
 
 /// A price PiAPI publishes only as a range: the estimate spans it.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema, FromJson, Compact)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema, FromJson, Compact)]
 #[serde(deny_unknown_fields)]
 pub struct PriceRange {
     pub min: Usd,
@@ -162,7 +166,7 @@ pub struct PriceRange {
 
 /// A price that depends on output size (Z-Image): the first tier whose `max_pixels` holds the
 /// image applies; the last tier has no maximum.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema, FromJson, Compact)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema, FromJson, Compact)]
 #[serde(deny_unknown_fields)]
 pub struct PriceTier {
     pub max_pixels: Option<u64>,
@@ -251,7 +255,7 @@ pub struct Entry {
     /// default on every estimate line costs a reference count, not an allocation.
     #[serde(skip)]
     #[schemars(skip)]
-    pub(crate) default_labels: BTreeMap<String, Text>,
+    pub(crate) default_labels: Vec<(String, Text)>,
 }
 
 impl Entry {
@@ -259,35 +263,37 @@ impl Entry {
     /// `value` is only built when the label was not made at load (a select default that is
     /// not among `defaults`), so the common case allocates nothing.
     pub fn default_label(&self, field: &str, value: impl FnOnce() -> Value) -> Text {
-        match self.default_labels.get(field) {
-            Some(label) => label.clone(),
+        match self.default_labels.iter().find(|(f, _)| f == field) {
+            Some((_, label)) => label.clone(),
             None => label(field, &value()),
         }
     }
 
     /// Makes the labels [`Entry::default_label`] hands out; the catalog calls it at load.
     pub(crate) fn make_default_labels(&mut self) {
-        let mut labels: BTreeMap<String, Text> = self
-            .defaults
-            .iter()
-            .map(|(k, v)| (k.clone(), label(k, v)))
-            .collect();
-        match &self.quantity {
+        let mut labels: Vec<(String, Text)> = Vec::with_capacity(self.defaults.len() + 1);
+        let quantity_default = match &self.quantity {
             QuantityRule::Input {
                 field,
                 default: Some(d),
                 ..
-            } => {
-                labels.insert(field.clone(), label(field, &Value::from(*d)));
-            }
+            } => Some((field, *d)),
             QuantityRule::Megapixels {
                 scale_field: Some(f),
                 scale_default: Some(d),
                 ..
-            } => {
-                labels.insert(f.clone(), label(f, &Value::from(*d)));
+            } => Some((f, *d)),
+            _ => None,
+        };
+        // A few labels per entry: a list searched in order is smaller than a map, and the
+        // quantity's default takes precedence over a `defaults` entry of the same field.
+        if let Some((field, d)) = quantity_default {
+            labels.push((field.clone(), label(field, &Value::from(d))));
+        }
+        for (k, v) in &self.defaults {
+            if !labels.iter().any(|(f, _)| f == k) {
+                labels.push((k.clone(), label(k, v)));
             }
-            _ => {}
         }
         self.default_labels = labels;
     }
@@ -318,7 +324,7 @@ impl Entry {
 fn label(field: &str, value: &Value) -> Text {
     match value {
         Value::String(s) => format!("{field}={s}").into(),
-        v => format!("{field}={v}").into(),
+        v => format!("{field}={}", crate::json::write::to_string(v)).into(),
     }
 }
 

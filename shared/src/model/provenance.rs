@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::compact::Compact;
-use crate::json::FromJson;
+use crate::json::{FromJson, ToJson};
 use crate::money::Usd;
 
 /// How sure we are of a figure. `conflicting` marks a price PiAPI's own pages disagree on (the
@@ -20,6 +20,7 @@ use crate::money::Usd;
     Ord,
     Hash,
     Serialize,
+    ToJson,
     JsonSchema,
     FromJson,
     Compact,
@@ -36,7 +37,7 @@ pub enum Confidence {
 }
 
 /// One published source of a row's price.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema, FromJson, Compact)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToJson, JsonSchema, FromJson, Compact)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub url: String,
@@ -53,7 +54,18 @@ pub struct Source {
 
 /// When PiAPI takes a task's money.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, JsonSchema, FromJson, Compact,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    ToJson,
+    JsonSchema,
+    FromJson,
+    Compact,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Charge {

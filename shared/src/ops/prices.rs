@@ -21,8 +21,7 @@ pub fn list_prices(catalog: &Catalog, args: &ListPricesArgs) -> Result<ListPrice
             Some(m) => catalog.task_types(m).iter().map(|t| &**t).collect(),
             None => {
                 let mut all: Vec<&str> = catalog.entries().iter().map(|e| &*e.task_type).collect();
-                all.sort_unstable();
-                all.dedup();
+                crate::sort::sort_dedup(&mut all);
                 all
             }
         };

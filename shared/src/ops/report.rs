@@ -54,7 +54,8 @@ pub fn catalog_report(catalog: &Catalog, args: &CatalogReportArgs) -> Result<Cat
         })
         .collect();
     // Unconfirmed first, then the oldest.
-    stale.sort_by_key(|r| std::cmp::Reverse(r.age_days.unwrap_or(i64::MAX)));
+    let oldest_first = |r: &StaleRow| std::cmp::Reverse(r.age_days.unwrap_or(i64::MAX));
+    crate::sort::sort_by(&mut stale, |a, b| oldest_first(a).cmp(&oldest_first(b)));
     let unconfirmed = entries.iter().filter(|e| age(e).is_none()).count();
     Ok(CatalogReport {
         catalog_version: catalog.version().to_string(),

@@ -109,13 +109,12 @@ fn selecting_fields<'e>(entries: &[&'e Entry]) -> Vec<&'e str> {
                     .filter_map(|e| e.select.get(f))
                     .map(show)
                     .collect();
-                distinct.sort();
-                distinct.dedup();
+                crate::sort::sort_dedup(&mut distinct);
                 fields.push((f, distinct.len()));
             }
         }
     }
-    fields.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    crate::sort::sort_by(&mut fields, |a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     fields.into_iter().map(|(f, _)| f).collect()
 }
 

@@ -19,7 +19,7 @@ pub(super) fn is_set(v: Option<&Value>) -> bool {
 
 /// JSON text of a value, for messages.
 pub(super) fn show(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
+    crate::json::write::to_string(v)
 }
 
 fn scalar_eq(want: &Value, got: &Value) -> bool {
