@@ -29,25 +29,57 @@ const SERDE_JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
 /// Accepted: what JSON writes for a number and what people type for one — an optional sign, digits
 /// with an optional fraction (`"12.50"`, `".5"`, `"5."`, leading zeros), and an optional exponent
 /// (`"1e3"`, `"2.5E-2"`). Refused: anything else, such as `_` digit separators, spaces, commas
-/// or an empty string (rust_decimal's own parser would take `"1_000"` as 1000). Trailing zeros
-/// of the fraction do not count against the 28 decimal places a `Decimal` holds.
+/// or an empty string (rust_decimal's own parser would take `"1_000"` as 1000), and any number
+/// a `Decimal` cannot hold exactly (more than 28 significant digits or decimal places): it is
+/// never rounded. Trailing zeros of the fraction do not count against those limits.
+///
+/// The digits are read here rather than by rust_decimal's `from_str_exact` and
+/// `from_scientific`: those are two parsers (the second rounding its base through a third),
+/// each instantiated for several digit-count cases, some 14 KB of the WebAssembly module for
+/// what is a loop over validated ASCII digits. A property test holds this to
+/// rust_decimal's `from_str_exact` on every number both accept.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     let not_a_number = || format!("\"{text}\" is not a decimal number");
     let (mantissa, exponent) = split_number(text).ok_or_else(not_a_number)?;
-    let parsed = match exponent {
-        None => Decimal::from_str_exact(mantissa),
-        Some(_) => Decimal::from_scientific(text),
+    let out_of_range = || too_precise(text, trim_fraction_zeros(mantissa));
+    let exponent: i32 = match exponent {
+        None => 0,
+        // An exponent beyond `i32` is far beyond any `Decimal`.
+        Some(e) => e.parse().map_err(|_| out_of_range())?,
     };
-    parsed.or_else(|_| {
-        // `1.000…0` with more than 28 zeros is still one: try without the zeros, then say
-        // which limit the number really exceeds.
-        let trimmed = trim_fraction_zeros(mantissa);
-        match exponent {
-            None => Decimal::from_str_exact(trimmed),
-            Some(e) => Decimal::from_scientific(&format!("{trimmed}e{e}")),
-        }
-        .map_err(|_| too_precise(text, trimmed))
-    })
+    let negative = mantissa.starts_with('-');
+    let digits = mantissa.trim_start_matches(['+', '-']);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    exact(negative, int, frac, exponent).ok_or_else(out_of_range)
+}
+
+/// `±int.frac × 10^exponent` as a `Decimal`, with the scale the text gives it or, when that
+/// does not fit, without the fraction's trailing zeros; `None` when it cannot be held exactly.
+fn exact(negative: bool, int: &str, frac: &str, exponent: i32) -> Option<Decimal> {
+    let with = |frac: &str| {
+        let scale = i64::try_from(frac.len()).ok()? - i64::from(exponent);
+        build(negative, int.bytes().chain(frac.bytes()), scale)
+    };
+    with(frac).or_else(|| with(frac.trim_end_matches('0')))
+}
+
+/// The decimal with these digits and this scale, when it fits: at most 96 bits of mantissa
+/// and 28 decimal places.
+fn build(negative: bool, digits: impl Iterator<Item = u8>, mut scale: i64) -> Option<Decimal> {
+    let mut m: u128 = 0;
+    for b in digits {
+        m = m.checked_mul(10)?.checked_add(u128::from(b - b'0'))?;
+    }
+    while scale < 0 && m != 0 {
+        m = m.checked_mul(10)?;
+        scale += 1;
+    }
+    let scale = u32::try_from(scale.max(0)).ok()?;
+    if m >> 96 != 0 || scale > Decimal::MAX_SCALE {
+        return None;
+    }
+    let m = i128::try_from(m).ok()?;
+    Decimal::try_from_i128_with_scale(if negative { -m } else { m }, scale).ok()
 }
 
 /// The mantissa and the exponent's text of a well-formed number, or `None`.
@@ -377,6 +409,87 @@ pub fn is_point_exact(d: Decimal) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// rust_decimal's own parsers as `parse_decimal` used them before it read digits itself:
+    /// exact without an exponent, `from_scientific` (whose base is rounded) with one, and the
+    /// same again without the fraction's trailing zeros.
+    fn by_rust_decimal(text: &str) -> Option<Decimal> {
+        let (mantissa, exponent) = split_number(text)?;
+        let parse = |m: &str| match exponent {
+            None => Decimal::from_str_exact(m).ok(),
+            Some(e) => Decimal::from_scientific(&format!("{m}e{e}")).ok(),
+        };
+        parse(mantissa).or_else(|| parse(trim_fraction_zeros(mantissa)))
+    }
+
+    /// Whether `int.frac × 10^exponent` has at most 28 decimal places and a mantissa below
+    /// 2^96 once its zeros are trimmed: what a `Decimal` holds exactly.
+    fn fits_exactly(int: &str, frac: &str, exponent: &Option<(String, String, u32)>) -> bool {
+        let e = exponent.as_ref().map_or(0, |(_, s, n)| {
+            if s == "-" {
+                -i64::from(*n)
+            } else {
+                i64::from(*n)
+            }
+        });
+        let all = format!("{int}{frac}");
+        let digits = all.trim_start_matches('0');
+        let trimmed = digits.trim_end_matches('0');
+        let scale = frac.len() as i64 - e - (digits.len() - trimmed.len()) as i64;
+        let shift = (-scale).max(0) as usize;
+        let mantissa = format!("{trimmed}{}", "0".repeat(shift));
+        trimmed.is_empty()
+            || (scale <= 28 && mantissa.len() <= 38 && mantissa.parse::<u128>().unwrap() >> 96 == 0)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// Every number rust_decimal read exactly reads to the same value; what it rounded
+        /// (more than 28 significant digits) is refused, never rounded.
+        #[test]
+        fn digits_read_as_rust_decimal_reads_them(
+            sign in "[+-]?",
+            int in "0{0,3}[0-9]{0,31}",
+            frac in proptest::option::of("[0-9]{0,33}0{0,4}"),
+            exponent in proptest::option::of(("[eE]", "[+-]?", 0u32..45)),
+        ) {
+            let mut text = format!("{sign}{int}");
+            if let Some(f) = &frac {
+                text.push('.');
+                text.push_str(f);
+            }
+            if let Some((e, s, n)) = &exponent {
+                text.push_str(&format!("{e}{s}{n}"));
+            }
+            let ours = parse_decimal(&text);
+            match (by_rust_decimal(&text), &ours) {
+                (Some(want), Ok(got)) => {
+                    // With an exponent rust_decimal rounded a base it could not hold (then
+                    // scaled the rounded value); the exact value is ours.
+                    let base_rounded =
+                        exponent.is_some() && !fits_exactly(&int, frac.as_deref().unwrap_or(""), &None);
+                    if !base_rounded {
+                        proptest::prop_assert_eq!(*got, want, "{}", text);
+                    }
+                }
+                (None, Ok(got)) => {
+                    // rust_decimal refused it: only exact values beyond its exponent limit
+                    // (a zero, or digits that a large exponent still fits) are ours to take.
+                    proptest::prop_assert!(exponent.is_some(), "{} read as {}", text, got);
+                }
+                (Some(rounded), Err(_)) => {
+                    proptest::prop_assert!(
+                        !fits_exactly(&int, frac.as_deref().unwrap_or(""), &exponent),
+                        "{} refused, rust_decimal read {}",
+                        text,
+                        rounded
+                    );
+                }
+                (None, Err(_)) => {}
+            }
+        }
+    }
 
     /// What JSON and people write for a number is read exactly; digit separators and other
     /// garbage are refused, not read as something else.
