@@ -75,7 +75,8 @@ impl Cursor {
         Ok(b)
     }
 
-    fn take(&mut self, n: usize) -> Result<&'static [u8], Malformed> {
+    /// The next `n` bytes, borrowed from the program image.
+    pub fn take(&mut self, n: usize) -> Result<&'static [u8], Malformed> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
         let end = end.ok_or_else(|| self.fail("unexpected end"))?;
         let bytes: &'static [u8] = self.bytes;

@@ -58,7 +58,7 @@ impl Billing {
     /// An engine over the built-in catalog.
     pub fn new() -> Self {
         Billing {
-            catalog: Arc::new(Catalog::builtin().clone()),
+            catalog: Catalog::builtin_shared().clone(),
         }
     }
 

@@ -61,7 +61,7 @@ fn info_of(engine: &Billing) -> CatalogInfo {
     CatalogInfo {
         catalog_version: c.version().to_string(),
         overlay: c.overlay().map(str::to_string),
-        entries: c.entries().len(),
+        entries: c.entry_count(),
     }
 }
 

@@ -10,12 +10,18 @@ mod builtin;
 mod overlay;
 mod validate;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 pub use builtin::{BUILTIN_BLOB, BUILTIN_JSON, encode_builtin, json_hash};
 
+type Index = (
+    Vec<(Text, Text, Vec<usize>)>,
+    Vec<(Text, Vec<Text>)>,
+    Vec<(Text, usize)>,
+);
+
 use crate::error::Error;
-use crate::model::{CatalogFile, Entry, Plan, PlanId};
+use crate::model::{AccountFacts, CatalogFile, Entry, HyaSeat, Plan, PlanId, TopUpTier, UsageMode};
 use crate::text::Text;
 
 /// A loaded, validated catalog with its lookup index.
@@ -25,7 +31,9 @@ use crate::text::Text;
 /// type was another copy of the hash table's code in the WebAssembly module.
 #[derive(Clone, Debug)]
 pub struct Catalog {
+    /// The file; for the built-in catalog, without its entries, which `lazy` holds.
     file: CatalogFile,
+    lazy: Option<Arc<Lazy>>,
     overlay: Option<String>,
     /// (model, task_type) → entry indices in file order; sorted by model, then task type.
     index: Vec<(Text, Text, Vec<usize>)>,
@@ -35,21 +43,59 @@ pub struct Catalog {
     by_id: Vec<(Text, usize)>,
 }
 
+/// The built-in catalog's entries, decoded on first use: one by one as estimates look them
+/// up, or all at once when an operation lists them. Shared by the catalog's clones.
+struct Lazy {
+    keys: Vec<builtin::Keys>,
+    bytes: Vec<&'static [u8]>,
+    one: Vec<OnceLock<Entry>>,
+    all: OnceLock<CatalogFile>,
+}
+
+impl std::fmt::Debug for Lazy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Lazy({} entries)", self.bytes.len())
+    }
+}
+
 impl Catalog {
     /// The compiled-in catalog, loaded on first use.
     pub fn builtin() -> &'static Catalog {
-        static BUILTIN: OnceLock<Catalog> = OnceLock::new();
+        Self::builtin_shared()
+    }
+
+    /// The compiled-in catalog behind the `Arc` every [`crate::Billing::new`] shares.
+    pub(crate) fn builtin_shared() -> &'static Arc<Catalog> {
+        static BUILTIN: OnceLock<Arc<Catalog>> = OnceLock::new();
         BUILTIN.get_or_init(|| {
-            // The blob is checked fresh and valid by the test suite: a broken build cannot
-            // reach users.
-            Catalog::load_builtin().unwrap_or_else(|e| panic!("built-in catalog: {e}"))
+            // The blob is checked fresh and equal to the validated JSON by the test suite: a
+            // broken build cannot reach users.
+            Arc::new(Catalog::load_builtin().unwrap_or_else(|e| panic!("built-in catalog: {e}")))
         })
     }
 
     /// Loads the built-in catalog afresh from its compact form; [`Catalog::builtin`] does
-    /// this once per process.
+    /// this once per process. Only the index is built here; entries are decoded when first
+    /// read. It is not validated again: the tests validate the JSON it is generated from and
+    /// hold the two equal.
     pub fn load_builtin() -> Result<Catalog, Error> {
-        Catalog::from_file(builtin::decode()?, None)
+        let opened = builtin::open()?;
+        let keys = opened.keys.iter().map(|k| (&k.id, &k.model, &k.task_type));
+        let (index, task_types, by_id) = build_index(keys);
+        let lazy = Lazy {
+            one: opened.entries.iter().map(|_| OnceLock::new()).collect(),
+            keys: opened.keys,
+            bytes: opened.entries,
+            all: OnceLock::new(),
+        };
+        Ok(Catalog {
+            file: opened.head,
+            lazy: Some(Arc::new(lazy)),
+            overlay: None,
+            index,
+            task_types,
+            by_id,
+        })
     }
 
     /// Loads a whole catalog file, replacing the built-in one.
@@ -71,33 +117,11 @@ impl Catalog {
         for e in &mut file.entries {
             e.make_default_labels();
         }
-        let entries = &file.entries;
-        let mut rows: Vec<usize> = (0..entries.len()).collect();
-        let service = |i: &usize| (&*entries[*i].model, &*entries[*i].task_type);
-        crate::sort::sort_by(&mut rows, |a, b| service(a).cmp(&service(b)));
-        let mut index: Vec<(Text, Text, Vec<usize>)> = Vec::new();
-        for i in rows {
-            let e = &entries[i];
-            match index.last_mut() {
-                Some((m, t, list)) if *m == e.model && *t == e.task_type => list.push(i),
-                _ => index.push((e.model.clone(), e.task_type.clone(), vec![i])),
-            }
-        }
-        let mut task_types: Vec<(Text, Vec<Text>)> = Vec::new();
-        for (model, task_type, _) in &index {
-            match task_types.last_mut() {
-                Some((m, list)) if m == model => list.push(task_type.clone()),
-                _ => task_types.push((model.clone(), vec![task_type.clone()])),
-            }
-        }
-        let mut by_id: Vec<(Text, usize)> = entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.clone(), i))
-            .collect();
-        crate::sort::sort_by(&mut by_id, |a, b| a.0.cmp(&b.0));
+        let keys = file.entries.iter().map(|e| (&e.id, &e.model, &e.task_type));
+        let (index, task_types, by_id) = build_index(keys);
         Ok(Catalog {
             file,
+            lazy: None,
             overlay,
             index,
             task_types,
@@ -114,17 +138,40 @@ impl Catalog {
         self.overlay.as_deref()
     }
 
+    /// The whole file (for the built-in catalog, every entry is decoded on the first call).
     pub fn file(&self) -> &CatalogFile {
-        &self.file
+        match &self.lazy {
+            None => &self.file,
+            Some(lazy) => lazy.all.get_or_init(|| CatalogFile {
+                entries: (0..lazy.bytes.len()).map(|i| lazy.decode(i)).collect(),
+                ..self.file.clone()
+            }),
+        }
     }
 
     pub fn entries(&self) -> &[Entry] {
-        &self.file.entries
+        &self.file().entries
+    }
+
+    /// How many entries the catalog has, without decoding them.
+    pub fn entry_count(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// The entry at `i` of [`Catalog::entries`], decoding only that one if need be.
+    pub fn entry_at(&self, i: usize) -> &Entry {
+        match &self.lazy {
+            None => &self.file.entries[i],
+            Some(lazy) => match lazy.all.get() {
+                Some(file) => &file.entries[i],
+                None => lazy.one[i].get_or_init(|| lazy.decode(i)),
+            },
+        }
     }
 
     pub fn entry(&self, id: &str) -> Option<&Entry> {
         let at = self.by_id.binary_search_by(|(k, _)| (**k).cmp(id)).ok()?;
-        Some(&self.file.entries[self.by_id[at].1])
+        Some(self.entry_at(self.by_id[at].1))
     }
 
     /// Indices (into [`Catalog::entries`]) of the entries for a model and task type, in file
@@ -143,7 +190,7 @@ impl Catalog {
     pub fn candidates(&self, model: &str, task_type: &str) -> impl Iterator<Item = &Entry> {
         self.candidate_entries(model, task_type)
             .iter()
-            .map(|&i| &self.file.entries[i])
+            .map(|&i| self.entry_at(i))
     }
 
     fn model_at(&self, model: &str) -> Option<usize> {
@@ -169,6 +216,28 @@ impl Catalog {
         }
     }
 
+    // The account side of the file, which never needs an entry decoded.
+
+    pub fn plans(&self) -> &[Plan] {
+        &self.file.plans
+    }
+
+    pub fn usage_modes(&self) -> &[UsageMode] {
+        &self.file.usage_modes
+    }
+
+    pub fn hya_seats(&self) -> &[HyaSeat] {
+        &self.file.hya_seats
+    }
+
+    pub fn top_up_tiers(&self) -> &[TopUpTier] {
+        &self.file.top_up_tiers
+    }
+
+    pub fn account_facts(&self) -> &AccountFacts {
+        &self.file.account_facts
+    }
+
     pub fn plan(&self, id: PlanId) -> Option<&Plan> {
         self.file.plans.iter().find(|p| p.id == id)
     }
@@ -187,6 +256,45 @@ impl Catalog {
             ),
         ))
     }
+}
+
+impl Lazy {
+    /// Entry `i` decoded. The bytes were generated from the validated JSON and are held equal
+    /// to it by the tests, so failing here means a broken build, not bad input.
+    fn decode(&self, i: usize) -> Entry {
+        builtin::entry(self.bytes[i], &self.keys[i])
+            .unwrap_or_else(|e| panic!("built-in catalog: {e}"))
+    }
+}
+
+/// The catalog's index from every entry's (id, model, task type), in file order.
+fn build_index<'a>(keys: impl Iterator<Item = (&'a Text, &'a Text, &'a Text)>) -> Index {
+    let keys: Vec<_> = keys.collect();
+    let mut rows: Vec<usize> = (0..keys.len()).collect();
+    let service = |i: &usize| (&**keys[*i].1, &**keys[*i].2);
+    crate::sort::sort_by(&mut rows, |a, b| service(a).cmp(&service(b)));
+    let mut index: Vec<(Text, Text, Vec<usize>)> = Vec::new();
+    for i in rows {
+        let (_, model, task_type) = keys[i];
+        match index.last_mut() {
+            Some((m, t, list)) if m == model && t == task_type => list.push(i),
+            _ => index.push((model.clone(), task_type.clone(), vec![i])),
+        }
+    }
+    let mut task_types: Vec<(Text, Vec<Text>)> = Vec::new();
+    for (model, task_type, _) in &index {
+        match task_types.last_mut() {
+            Some((m, list)) if m == model => list.push(task_type.clone()),
+            _ => task_types.push((model.clone(), vec![task_type.clone()])),
+        }
+    }
+    let mut by_id: Vec<(Text, usize)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.0.clone(), i))
+        .collect();
+    crate::sort::sort_by(&mut by_id, |a, b| a.0.cmp(&b.0));
+    (index, task_types, by_id)
 }
 
 #[cfg(test)]
@@ -212,6 +320,39 @@ mod tests {
             serde_json::to_value(compact.file()).unwrap(),
             serde_json::to_value(read.file()).unwrap()
         );
+    }
+
+    /// Entries decoded one at a time are the file's entries, and an estimate decodes only the
+    /// rows it looks at.
+    #[test]
+    fn built_in_entries_decode_one_by_one_as_the_file_has_them() {
+        let json = Catalog::from_static_json(BUILTIN_JSON).expect("parses");
+        let lazy = Catalog::load_builtin().expect("valid");
+        let decoded = |c: &Catalog| {
+            let lazy = c
+                .lazy
+                .as_ref()
+                .expect("the built-in catalog decodes lazily");
+            lazy.one.iter().filter(|e| e.get().is_some()).count()
+        };
+        assert_eq!(decoded(&lazy), 0);
+        let billing = crate::Billing::with_catalog(lazy.clone());
+        let args: crate::EstimateArgs = crate::json::from_str(
+            r#"{"tasks": [{"model": "kling", "task_type": "video_generation",
+                "input": {"version": "3.0", "mode": "pro", "duration": 10}}]}"#,
+        )
+        .unwrap();
+        billing.estimate_cost(&args).unwrap();
+        let touched = decoded(billing.catalog());
+        assert!(touched > 0 && touched < 40, "{touched} entries decoded");
+        assert_eq!(lazy.entry_count(), json.entries().len());
+        for (i, want) in json.entries().iter().enumerate() {
+            assert_eq!(lazy.entry_at(i), want, "entry {i}");
+            assert_eq!(lazy.entry(&want.id), Some(want));
+        }
+        assert_eq!(lazy.entries(), json.entries());
+        assert_eq!(lazy.task_types("kling"), json.task_types("kling"));
+        assert!(lazy.models().eq(json.models()));
     }
 
     #[test]

@@ -22,7 +22,7 @@ impl Catalog {
             .source
             .clone()
             .unwrap_or_else(|| format!("overlay {}", overlay.name));
-        let mut file = self.file.clone();
+        let mut file = self.file().clone();
         for (i, mut patch) in overlay.entries.into_iter().enumerate() {
             // A changed price that does not name its own provenance is the overlay's.
             if patch.touches_price() {

@@ -5,13 +5,12 @@ use crate::catalog::Catalog;
 use crate::contract::PlansResult;
 
 pub fn list_plans(catalog: &Catalog) -> PlansResult {
-    let f = catalog.file();
     PlansResult {
         catalog_version: catalog.version().to_string(),
-        plans: f.plans.clone(),
-        usage_modes: f.usage_modes.clone(),
-        hya_seats: f.hya_seats.clone(),
-        top_up_tiers: f.top_up_tiers.clone(),
-        account_facts: f.account_facts.clone(),
+        plans: catalog.plans().to_vec(),
+        usage_modes: catalog.usage_modes().to_vec(),
+        hya_seats: catalog.hya_seats().to_vec(),
+        top_up_tiers: catalog.top_up_tiers().to_vec(),
+        account_facts: catalog.account_facts().clone(),
     }
 }

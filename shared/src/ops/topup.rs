@@ -13,7 +13,7 @@ const MAX_QUOTE_USD: Decimal = Decimal::from_parts(100_000_000, 0, 0, false, 0);
 
 /// The tier an amount earns, and the next one up.
 fn tiers_for(catalog: &Catalog, amount: Decimal) -> (Decimal, Option<&TopUpTier>) {
-    let tiers = &catalog.file().top_up_tiers;
+    let tiers = catalog.top_up_tiers();
     let earned = tiers
         .iter()
         .rev()
@@ -24,7 +24,7 @@ fn tiers_for(catalog: &Catalog, amount: Decimal) -> (Decimal, Option<&TopUpTier>
 }
 
 fn self_serve_limit(catalog: &Catalog, plan: Option<PlanId>) -> Decimal {
-    let facts = &catalog.file().account_facts;
+    let facts = catalog.account_facts();
     match plan {
         Some(PlanId::Enterprise) => facts.enterprise_top_up_max_usd.0,
         _ => facts.self_serve_top_up_max_usd.0,

@@ -44,8 +44,7 @@ pub(super) fn select_entry<'c>(
     input: &Map<String, Value>,
     defaults_used: &mut Vec<Text>,
 ) -> LineResult<&'c Entry> {
-    let entries = catalog.entries();
-    'entries: for entry in candidates.iter().map(|&i| &entries[i]) {
+    'entries: for entry in candidates.iter().map(|&i| catalog.entry_at(i)) {
         let any_set = |fields: &[String]| fields.iter().any(|f| is_set(input.get(f.as_str())));
         if (!entry.when_present.is_empty() && !any_set(&entry.when_present))
             || any_set(&entry.when_absent)
@@ -69,6 +68,6 @@ pub(super) fn select_entry<'c>(
         }
         return Ok(entry);
     }
-    let all: Vec<&Entry> = candidates.iter().map(|&i| &entries[i]).collect();
+    let all: Vec<&Entry> = candidates.iter().map(|&i| catalog.entry_at(i)).collect();
     Err(super::diagnose::no_match(&all, input))
 }
