@@ -32,10 +32,12 @@ done
 cmp -s "$WORK/web/${NAME}_bg.wasm" "$WORK/nodejs/${NAME}_bg.wasm"
 cmp -s "$WORK/web/${NAME}_bg.wasm" "$WORK/no-modules/${NAME}_bg.wasm"
 
-# -Os: -O3, -Oz, -Os and -O3 --gufa measured within 1 % of each other in size and per-call
-# time on this module (BENCHMARKS.md); -Os is the smallest and the quickest to run.
-log "wasm-opt -Os"
-"$TOOLS/npm/node_modules/.bin/wasm-opt" -Os --strip-debug --strip-producers \
+# -Os with functions of one caller inlined only up to 16 bytes (-ocimfs; binaryen's default
+# inlines them whatever their size): inlining big single-use functions into their callers made
+# the module smaller but compress worse, +12 KB gzip -9 over no wasm-opt at all (BENCHMARKS.md,
+# "WASM plugin").
+log "wasm-opt -Os -ocimfs 16"
+"$TOOLS/npm/node_modules/.bin/wasm-opt" -Os -ocimfs 16 --strip-debug --strip-producers \
     "$WORK/web/${NAME}_bg.wasm" -o "$PKG/${NAME}_bg.wasm"
 
 # ES module glue (browsers, Node ESM, Deno, Workers, bundlers); the CommonJS entry node.cjs
