@@ -5,8 +5,11 @@
 # - wasm-bindgen-cli, pinned to the `wasm-bindgen` crate's version (the two must match exactly),
 #   into the project-local .tools/ (no --locked: its lockfile pins a crate the index lacks);
 # - wasm-opt from npm `binaryen@132` into .tools/npm (never Debian's binaryen 108, which
-#   miscompiles the externref table: see shared/docs/wasm-notes.md), with `typescript`,
-#   `deno` and `workerd` for the package tests;
+#   miscompiles the externref table), with `typescript`, `deno` and `workerd` for the
+#   package tests;
+# - Vite, webpack 5, esbuild and wrangler into .tools/bundlers, for the bundler tests;
+# - twiggy (the code size profiler) into .tools/bin, only with WASM_SIZE_TOOLS=1
+#   (scripts/size-wasm.sh sets it);
 # - Debian's chromium + chromium-driver for the browser test (skipped with SKIP_BROWSER=1).
 #
 # Idempotent and fast when everything is present. Prints the tool paths it checked.
@@ -59,6 +62,27 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 "$WASM_OPT" --version | grep -q "version 132" || { log "wasm-opt is not binaryen 132"; exit 1; }
 
+# The bundlers the package is tested with (wasm-plugin/tests/bundlers, and wrangler's build of
+# the Worker example in tests/js/workerd.test.mjs), pinned, in a prefix of their own. Vite 8 (built on Rolldown) needs npm ≥ 11 and Node ≥ 20.19; with an older npm,
+# Vite 7 is installed instead. npm 11 does not run install scripts unless approved: esbuild's
+# only checks its binary, which comes from its platform package either way.
+npm_major="$(npm --version | cut -d. -f1)"
+if [ "$npm_major" -ge 11 ]; then VITE="vite@8.4.0"; else VITE="vite@7.3.8"; fi
+BUNDLERS=("$VITE" "webpack@5.113.0" "esbuild@0.28.2" "wrangler@4.86.0")
+missing=()
+for spec in "${BUNDLERS[@]}"; do
+    name="${spec%@*}" version="${spec##*@}"
+    manifest="$TOOLS/bundlers/node_modules/$name/package.json"
+    if [ ! -f "$manifest" ] || ! grep -q "\"version\": \"$version\"" "$manifest"; then
+        missing+=("$spec")
+    fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing bundlers into $TOOLS/bundlers: ${missing[*]}"
+    mkdir -p "$TOOLS/bundlers"
+    npm install --prefix "$TOOLS/bundlers" --no-save --no-audit --no-fund "${BUNDLERS[@]}" >&2
+fi
+
 if [ "${SKIP_BROWSER:-0}" != "1" ]; then
     if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
         log "installing Debian chromium + chromium-driver"
@@ -68,6 +92,15 @@ if [ "${SKIP_BROWSER:-0}" != "1" ]; then
             apt-get install -y chromium chromium-driver >&2
         fi
     fi
+fi
+
+TWIGGY_VERSION="0.8.0"
+if [ "${WASM_SIZE_TOOLS:-0}" = "1" ] &&
+    ! { [ -x "$TOOLS/bin/twiggy" ] && [ "$("$TOOLS/bin/twiggy" --version 2>/dev/null)" = "twiggy-opt $TWIGGY_VERSION" ]; }; then
+    log "installing twiggy $TWIGGY_VERSION into $TOOLS (about 3 minutes on 2 cores)"
+    CARGO_TARGET_DIR="$TOOLS/cargo-target" \
+        cargo install twiggy --version "$TWIGGY_VERSION" --root "$TOOLS" --force
+    rm -rf "$TOOLS/cargo-target"
 fi
 
 log "wasm-bindgen: $("$TOOLS/bin/wasm-bindgen" --version)"

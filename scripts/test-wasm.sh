@@ -5,8 +5,11 @@
 #   2. wasm-bindgen-test tests inside a real WebAssembly instance in Node;
 #   3. the JS tests against the BUILT package (golden vectors, errors, overlays, 10,000 fuzzed
 #      inputs, every entry point incl. the single-file build in a bare vm and Deno, the .d.ts
-#      under tsc --strict, the workflow examples, the Worker example in workerd);
-#   4. the headless Chromium test of the estimator page (screenshot in tests/artifacts/).
+#      under tsc --strict, the workflow examples, the Worker example in workerd, laid out by
+#      hand and as wrangler builds it);
+#   4. the headless Chromium test of the estimator page (screenshot in tests/artifacts/);
+#   5. a tiny app importing the package, built with Vite, webpack 5 and esbuild and run in
+#      headless Chromium against every golden vector.
 # Exits non-zero on any failure.
 set -euo pipefail
 
@@ -25,5 +28,5 @@ echo "== piapi-billing-wasm: wasm-bindgen-test in Node"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$ROOT/.tools/bin/wasm-bindgen-test-runner" \
     cargo test -p piapi-billing-wasm --target wasm32-unknown-unknown --test node
 
-echo "== piapi-billing-wasm: JS tests against the built package, and the browser test"
-node --test wasm-plugin/tests/js/ wasm-plugin/tests/browser/
+echo "== piapi-billing-wasm: JS tests against the built package, the browser and bundler tests"
+node --test wasm-plugin/tests/js/ wasm-plugin/tests/browser/ wasm-plugin/tests/bundlers/
