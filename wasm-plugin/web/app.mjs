@@ -42,8 +42,8 @@ function showError(id, err) {
 
 // ---- the task form -------------------------------------------------------------------------
 
-const prices = billing.listPrices().entries;
-const models = [...new Set(prices.map((r) => r.model))];
+/** Every catalog row, read once the first estimate is on screen (see the wiring below). */
+let prices = [];
 const taskTypesOf = (model) => [...new Set(prices.filter((r) => r.model === model).map((r) => r.task_type))];
 
 function fillSelect(select, values, label = String) {
@@ -271,19 +271,59 @@ function update() {
 
 // ---- wiring --------------------------------------------------------------------------------
 
-try {
-  $("catalog-version").textContent = billing.catalogVersion().catalog_version;
-  fillSelect($("model"), models);
-  $("model").value = JSON.stringify(models.includes("kling") ? "kling" : models[0]);
+/** The service the page opens on, priced before anything else is read. */
+const FIRST = { model: "kling", task_type: "video_generation" };
+
+function wire() {
   $("model").addEventListener("change", onModelChange);
   $("task-type").addEventListener("change", () => (buildForm(), update()));
   for (const id of ["task-form", "balance", "frozen", "monthly-tasks"]) {
     $(id).addEventListener("input", update);
     $(id).addEventListener("change", update);
   }
-  onModelChange();
-  document.body.dataset.ready = "true";
-} catch (err) {
+}
+
+/** The menus from the whole price list, keeping the service on screen. */
+function fillMenus() {
+  prices = billing.listPrices().entries;
+  const models = [...new Set(prices.map((r) => r.model))];
+  const model = models.includes(FIRST.model) ? FIRST.model : models[0];
+  fillSelect($("model"), models);
+  $("model").value = JSON.stringify(model);
+  const taskTypes = taskTypesOf(model);
+  const taskType = JSON.parse($("task-type").value || "null");
+  fillSelect($("task-type"), taskTypes);
+  if (taskTypes.includes(taskType)) {
+    $("task-type").value = JSON.stringify(taskType);
+  } else {
+    buildForm();
+  }
+}
+
+function failed(err) {
   showError("load-error", err);
   document.body.dataset.ready = "error";
 }
+
+// The first estimate goes on screen before the whole price list is read: the default service's
+// form needs only its own price inputs. The menus, the pre-check and the plans follow a task
+// later, once the browser has shown the price.
+try {
+  $("catalog-version").textContent = billing.catalogVersion().catalog_version;
+  fillSelect($("model"), [FIRST.model]);
+  fillSelect($("task-type"), [FIRST.task_type]);
+  buildForm();
+  renderEstimate();
+} catch {
+  // A catalog without the default service: the whole list decides what to show first.
+}
+setTimeout(() => {
+  try {
+    fillMenus();
+    wire();
+    update();
+    document.body.dataset.ready = "true";
+  } catch (err) {
+    failed(err);
+  }
+});
