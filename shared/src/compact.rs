@@ -57,7 +57,7 @@ impl Cursor {
         self.pos >= self.bytes.len()
     }
 
-    fn fail(&self, what: &'static str) -> Malformed {
+    pub(crate) fn fail(&self, what: &'static str) -> Malformed {
         Malformed { at: self.pos, what }
     }
 
@@ -85,7 +85,7 @@ impl Cursor {
         Ok(out)
     }
 
-    fn str(&mut self) -> Result<&'static str, Malformed> {
+    pub fn str(&mut self) -> Result<&'static str, Malformed> {
         let n = get_len(self)?;
         let bytes = self.take(n)?;
         std::str::from_utf8(bytes).map_err(|_| self.fail("invalid UTF-8"))

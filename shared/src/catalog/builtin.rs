@@ -9,13 +9,15 @@
 //! The blob is laid out so that loading it touches almost nothing: a header (a magic, the
 //! [`Compact::SHAPE`] of [`CatalogFile`] it was written for, so a blob from other types is
 //! refused rather than misread, and a hash of the JSON it was made from, which the freshness
-//! checks compare); the file without its entries (plans, tiers, account facts); every entry's
-//! id, model and task type, which the catalog's index is built from; then each entry's bytes
-//! behind their length, decoded only when an operation first reads that entry. The first
-//! estimate of a fresh process (a WebAssembly module in a serverless step or a browser) so
-//! decodes the handful of rows it looks at, not 273.
+//! checks compare); the version; the account side (plans, tiers, facts) behind its length;
+//! every entry's id, model and task type; the catalog's index, already in order (the entries
+//! of each service, and the entries by id); then each entry's bytes behind their length.
+//! Loading reads the version, the keys and the index; an entry is decoded when an operation
+//! first reads it, the account side when one asks for it. The first estimate of a fresh
+//! process (a WebAssembly module in a serverless step or a browser) so decodes the handful of
+//! rows it looks at, sorts nothing, and runs (and, in WebAssembly, compiles) little code.
 
-use crate::compact::{Compact, Cursor, get_u64, put_u64};
+use crate::compact::{Compact, Cursor, Malformed, get_u64, put_u64};
 use crate::error::Error;
 use crate::model::{CatalogFile, Entry};
 use crate::text::Text;
@@ -26,7 +28,7 @@ pub const BUILTIN_JSON: &str = include_str!("../../catalog/builtin.json");
 /// Its compact form, generated from [`BUILTIN_JSON`].
 pub static BUILTIN_BLOB: &[u8] = include_bytes!("../../catalog/builtin.bin");
 
-const MAGIC: &[u8; 8] = b"PBCAT02\n";
+const MAGIC: &[u8; 8] = b"PBCAT03\n";
 const HEADER: usize = 24;
 
 /// FNV-1a of the JSON text a blob was made from.
@@ -44,19 +46,28 @@ pub fn encode_builtin(file: &CatalogFile, json: &str) -> Vec<u8> {
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&CatalogFile::SHAPE.to_le_bytes());
     out.extend_from_slice(&json_hash(json.as_bytes()).to_le_bytes());
-    let head = CatalogFile {
+    file.version.encode(&mut out);
+    let account = CatalogFile {
         entries: Vec::new(),
         ..file.clone()
     };
-    head.encode(&mut out);
-    put_u64(&mut out, file.entries.len() as u64);
-    for e in &file.entries {
+    put_bytes(&mut out, |b| account.encode(b));
+    let entries = &file.entries;
+    put_u64(&mut out, entries.len() as u64);
+    for e in entries {
         e.id.encode(&mut out);
         e.model.encode(&mut out);
         e.task_type.encode(&mut out);
     }
-    let mut one = Vec::new();
-    for e in &file.entries {
+    let key = |i: usize| (&entries[i].id, &entries[i].model, &entries[i].task_type);
+    let (groups, by_id) = super::index_order(entries.len(), key);
+    put_u64(&mut out, groups.len() as u64);
+    for group in &groups {
+        put_u64(&mut out, group.len() as u64);
+        group.iter().for_each(|&i| put_u64(&mut out, i as u64));
+    }
+    by_id.iter().for_each(|&i| put_u64(&mut out, i as u64));
+    for e in entries {
         // The keys are in the table above: the entry's own copies are left empty.
         let keyless = Entry {
             id: Text::default(),
@@ -64,12 +75,17 @@ pub fn encode_builtin(file: &CatalogFile, json: &str) -> Vec<u8> {
             task_type: Text::default(),
             ..e.clone()
         };
-        one.clear();
-        keyless.encode(&mut one);
-        put_u64(&mut out, one.len() as u64);
-        out.extend_from_slice(&one);
+        put_bytes(&mut out, |b| keyless.encode(b));
     }
     out
+}
+
+/// Appends what `write` writes, behind its length.
+fn put_bytes(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
+    let mut bytes = Vec::new();
+    write(&mut bytes);
+    put_u64(out, bytes.len() as u64);
+    out.extend_from_slice(&bytes);
 }
 
 /// An entry's id, model and task type: what the index needs, stored once, ahead of the
@@ -80,10 +96,15 @@ pub(super) struct Keys {
     pub task_type: Text,
 }
 
-/// The blob opened: the file without its entries, and each entry's keys and bytes.
+/// The blob opened: what loading reads, and the bytes decoded later.
 pub(super) struct Opened {
-    pub head: CatalogFile,
+    pub version: &'static str,
+    /// The file without its entries.
+    pub head: &'static [u8],
     pub keys: Vec<Keys>,
+    /// Entries of each (model, task type), the services in order; entries by id.
+    pub groups: Vec<Vec<usize>>,
+    pub by_id: Vec<usize>,
     pub entries: Vec<&'static [u8]>,
 }
 
@@ -93,7 +114,7 @@ fn stale(what: &str) -> Error {
     ))
 }
 
-/// Opens [`BUILTIN_BLOB`], decoding everything but the entries.
+/// Opens [`BUILTIN_BLOB`]: the version, the keys and the index; no entry is decoded.
 pub(super) fn open() -> Result<Opened, Error> {
     let blob = BUILTIN_BLOB;
     if blob.len() < HEADER || &blob[..8] != MAGIC {
@@ -112,10 +133,11 @@ pub(super) fn open() -> Result<Opened, Error> {
     Ok(opened)
 }
 
-fn read(r: &mut Cursor) -> Result<Opened, crate::compact::Malformed> {
-    let head = CatalogFile::decode(r)?;
-    let n = usize::try_from(get_u64(r)?).unwrap_or(usize::MAX);
-    let mut keys = Vec::new();
+fn read(r: &mut Cursor) -> Result<Opened, Malformed> {
+    let version = r.str()?;
+    let head = bytes(r)?;
+    let n = len(r)?;
+    let mut keys = Vec::with_capacity(n.min(4096));
     for _ in 0..n {
         keys.push(Keys {
             id: Text::decode(r)?,
@@ -123,16 +145,54 @@ fn read(r: &mut Cursor) -> Result<Opened, crate::compact::Malformed> {
             task_type: Text::decode(r)?,
         });
     }
-    let mut entries = Vec::with_capacity(keys.len());
+    let index = |r: &mut Cursor| {
+        let i = len(r)?;
+        if i < n {
+            Ok(i)
+        } else {
+            Err(r.fail("entry index out of range"))
+        }
+    };
+    let mut groups = Vec::new();
+    for _ in 0..len(r)? {
+        let size = len(r)?;
+        let group: Result<Vec<usize>, Malformed> = (0..size).map(|_| index(r)).collect();
+        groups.push(group?);
+    }
+    let by_id: Result<Vec<usize>, Malformed> = (0..n).map(|_| index(r)).collect();
+    let by_id = by_id?;
+    let mut entries = Vec::with_capacity(n.min(4096));
     for _ in 0..n {
-        let len = usize::try_from(get_u64(r)?).unwrap_or(usize::MAX);
-        entries.push(r.take(len)?);
+        entries.push(bytes(r)?);
     }
     Ok(Opened {
+        version,
         head,
         keys,
+        groups,
+        by_id,
         entries,
     })
+}
+
+fn len(r: &mut Cursor) -> Result<usize, Malformed> {
+    let v = get_u64(r)?;
+    usize::try_from(v).map_err(|_| r.fail("length too large"))
+}
+
+fn bytes(r: &mut Cursor) -> Result<&'static [u8], Malformed> {
+    let n = len(r)?;
+    r.take(n)
+}
+
+/// Decodes the account side of the file (its entries empty), as [`open`] found it.
+pub(super) fn head(bytes: &'static [u8]) -> Result<CatalogFile, Error> {
+    let mut r = Cursor::new(bytes);
+    let head = CatalogFile::decode(&mut r).map_err(|e| stale(&format!("is damaged: {e}")))?;
+    if !r.is_empty() {
+        return Err(stale("has trailing bytes after its plans"));
+    }
+    Ok(head)
 }
 
 /// Decodes one entry's bytes, as [`open`] found them, with its keys.

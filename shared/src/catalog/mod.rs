@@ -31,9 +31,7 @@ use crate::text::Text;
 /// type was another copy of the hash table's code in the WebAssembly module.
 #[derive(Clone, Debug)]
 pub struct Catalog {
-    /// The file; for the built-in catalog, without its entries, which `lazy` holds.
-    file: CatalogFile,
-    lazy: Option<Arc<Lazy>>,
+    rows: Rows,
     overlay: Option<String>,
     /// (model, task_type) → entry indices in file order; sorted by model, then task type.
     index: Vec<(Text, Text, Vec<usize>)>,
@@ -43,18 +41,30 @@ pub struct Catalog {
     by_id: Vec<(Text, usize)>,
 }
 
-/// The built-in catalog's entries, decoded on first use: one by one as estimates look them
-/// up, or all at once when an operation lists them. Shared by the catalog's clones.
+#[derive(Clone, Debug)]
+enum Rows {
+    /// A file read, validated and indexed whole (a user's catalog, an overlaid one).
+    Loaded(Box<CatalogFile>),
+    /// The built-in catalog, decoded as it is read.
+    Builtin(Arc<Lazy>),
+}
+
+/// The built-in catalog's parts, decoded on first use: each entry as estimates look it up, all
+/// of them when an operation lists them, the account side (plans, tiers) when it is asked for.
+/// Shared by the catalog's clones.
 struct Lazy {
+    version: &'static str,
+    head: &'static [u8],
     keys: Vec<builtin::Keys>,
     bytes: Vec<&'static [u8]>,
     one: Vec<OnceLock<Entry>>,
+    account: OnceLock<CatalogFile>,
     all: OnceLock<CatalogFile>,
 }
 
 impl std::fmt::Debug for Lazy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Lazy({} entries)", self.bytes.len())
+        write!(f, "Lazy({} {} entries)", self.version, self.bytes.len())
     }
 }
 
@@ -75,22 +85,28 @@ impl Catalog {
     }
 
     /// Loads the built-in catalog afresh from its compact form; [`Catalog::builtin`] does
-    /// this once per process. Only the index is built here; entries are decoded when first
-    /// read. It is not validated again: the tests validate the JSON it is generated from and
-    /// hold the two equal.
+    /// this once per process. Only the index, stored ready in the blob, is read here; entries
+    /// and the account side are decoded when first read. Nothing is validated again: the
+    /// tests validate the JSON the blob is generated from and hold the two equal.
     pub fn load_builtin() -> Result<Catalog, Error> {
         let opened = builtin::open()?;
-        let keys = opened.keys.iter().map(|k| (&k.id, &k.model, &k.task_type));
-        let (index, task_types, by_id) = build_index(keys);
+        let keys = &opened.keys;
+        let (index, task_types, by_id) = assemble_index(
+            |i| (&keys[i].id, &keys[i].model, &keys[i].task_type),
+            opened.groups,
+            opened.by_id,
+        );
         let lazy = Lazy {
+            version: opened.version,
+            head: opened.head,
             one: opened.entries.iter().map(|_| OnceLock::new()).collect(),
             keys: opened.keys,
             bytes: opened.entries,
+            account: OnceLock::new(),
             all: OnceLock::new(),
         };
         Ok(Catalog {
-            file: opened.head,
-            lazy: Some(Arc::new(lazy)),
+            rows: Rows::Builtin(Arc::new(lazy)),
             overlay: None,
             index,
             task_types,
@@ -117,11 +133,12 @@ impl Catalog {
         for e in &mut file.entries {
             e.make_default_labels();
         }
-        let keys = file.entries.iter().map(|e| (&e.id, &e.model, &e.task_type));
-        let (index, task_types, by_id) = build_index(keys);
+        let entries = &file.entries;
+        let key = |i: usize| (&entries[i].id, &entries[i].model, &entries[i].task_type);
+        let (groups, by_id) = index_order(entries.len(), key);
+        let (index, task_types, by_id) = assemble_index(key, groups, by_id);
         Ok(Catalog {
-            file,
-            lazy: None,
+            rows: Rows::Loaded(Box::new(file)),
             overlay,
             index,
             task_types,
@@ -130,7 +147,10 @@ impl Catalog {
     }
 
     pub fn version(&self) -> &str {
-        &self.file.version
+        match &self.rows {
+            Rows::Loaded(file) => &file.version,
+            Rows::Builtin(lazy) => lazy.version,
+        }
     }
 
     /// The overlay that was applied, if any.
@@ -140,12 +160,21 @@ impl Catalog {
 
     /// The whole file (for the built-in catalog, every entry is decoded on the first call).
     pub fn file(&self) -> &CatalogFile {
-        match &self.lazy {
-            None => &self.file,
-            Some(lazy) => lazy.all.get_or_init(|| CatalogFile {
+        match &self.rows {
+            Rows::Loaded(file) => file,
+            Rows::Builtin(lazy) => lazy.all.get_or_init(|| CatalogFile {
                 entries: (0..lazy.bytes.len()).map(|i| lazy.decode(i)).collect(),
-                ..self.file.clone()
+                ..lazy.account().clone()
             }),
+        }
+    }
+
+    /// The file's account side (plans, modes, seats, tiers, facts); its `entries` may be
+    /// empty.
+    fn account(&self) -> &CatalogFile {
+        match &self.rows {
+            Rows::Loaded(file) => file,
+            Rows::Builtin(lazy) => lazy.account(),
         }
     }
 
@@ -160,9 +189,9 @@ impl Catalog {
 
     /// The entry at `i` of [`Catalog::entries`], decoding only that one if need be.
     pub fn entry_at(&self, i: usize) -> &Entry {
-        match &self.lazy {
-            None => &self.file.entries[i],
-            Some(lazy) => match lazy.all.get() {
+        match &self.rows {
+            Rows::Loaded(file) => &file.entries[i],
+            Rows::Builtin(lazy) => match lazy.all.get() {
                 Some(file) => &file.entries[i],
                 None => lazy.one[i].get_or_init(|| lazy.decode(i)),
             },
@@ -219,27 +248,27 @@ impl Catalog {
     // The account side of the file, which never needs an entry decoded.
 
     pub fn plans(&self) -> &[Plan] {
-        &self.file.plans
+        &self.account().plans
     }
 
     pub fn usage_modes(&self) -> &[UsageMode] {
-        &self.file.usage_modes
+        &self.account().usage_modes
     }
 
     pub fn hya_seats(&self) -> &[HyaSeat] {
-        &self.file.hya_seats
+        &self.account().hya_seats
     }
 
     pub fn top_up_tiers(&self) -> &[TopUpTier] {
-        &self.file.top_up_tiers
+        &self.account().top_up_tiers
     }
 
     pub fn account_facts(&self) -> &AccountFacts {
-        &self.file.account_facts
+        &self.account().account_facts
     }
 
     pub fn plan(&self, id: PlanId) -> Option<&Plan> {
-        self.file.plans.iter().find(|p| p.id == id)
+        self.account().plans.iter().find(|p| p.id == id)
     }
 
     /// Refuses a model name the catalog does not know, listing the ones it does.
@@ -265,35 +294,59 @@ impl Lazy {
         builtin::entry(self.bytes[i], &self.keys[i])
             .unwrap_or_else(|e| panic!("built-in catalog: {e}"))
     }
+
+    fn account(&self) -> &CatalogFile {
+        self.account.get_or_init(|| {
+            builtin::head(self.head).unwrap_or_else(|e| panic!("built-in catalog: {e}"))
+        })
+    }
 }
 
-/// The catalog's index from every entry's (id, model, task type), in file order.
-fn build_index<'a>(keys: impl Iterator<Item = (&'a Text, &'a Text, &'a Text)>) -> Index {
-    let keys: Vec<_> = keys.collect();
-    let mut rows: Vec<usize> = (0..keys.len()).collect();
-    let service = |i: &usize| (&**keys[*i].1, &**keys[*i].2);
+/// The index's order: the entries of each (model, task type) in file order, the services
+/// sorted; and the entries sorted by id. The built-in catalog stores both, made by this.
+pub(crate) fn index_order<'a>(
+    n: usize,
+    key: impl Fn(usize) -> (&'a Text, &'a Text, &'a Text),
+) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let mut rows: Vec<usize> = (0..n).collect();
+    let service = |i: &usize| {
+        let (_, model, task_type) = key(*i);
+        (&**model, &**task_type)
+    };
     crate::sort::sort_by(&mut rows, |a, b| service(a).cmp(&service(b)));
-    let mut index: Vec<(Text, Text, Vec<usize>)> = Vec::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
     for i in rows {
-        let (_, model, task_type) = keys[i];
-        match index.last_mut() {
-            Some((m, t, list)) if m == model && t == task_type => list.push(i),
-            _ => index.push((model.clone(), task_type.clone(), vec![i])),
+        match groups.last_mut() {
+            Some(group) if service(&group[0]) == service(&i) => group.push(i),
+            _ => groups.push(vec![i]),
         }
     }
+    let mut by_id: Vec<usize> = (0..n).collect();
+    crate::sort::sort_by(&mut by_id, |a, b| key(*a).0.cmp(key(*b).0));
+    (groups, by_id)
+}
+
+/// The index from its order ([`index_order`]): no sorting, so the built-in catalog's is built
+/// in one pass over what the blob stores.
+fn assemble_index<'a>(
+    key: impl Fn(usize) -> (&'a Text, &'a Text, &'a Text),
+    groups: Vec<Vec<usize>>,
+    by_id: Vec<usize>,
+) -> Index {
+    let mut index: Vec<(Text, Text, Vec<usize>)> = Vec::with_capacity(groups.len());
     let mut task_types: Vec<(Text, Vec<Text>)> = Vec::new();
-    for (model, task_type, _) in &index {
+    for group in groups {
+        let Some(&first) = group.first() else {
+            continue;
+        };
+        let (_, model, task_type) = key(first);
         match task_types.last_mut() {
             Some((m, list)) if m == model => list.push(task_type.clone()),
             _ => task_types.push((model.clone(), vec![task_type.clone()])),
         }
+        index.push((model.clone(), task_type.clone(), group));
     }
-    let mut by_id: Vec<(Text, usize)> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.0.clone(), i))
-        .collect();
-    crate::sort::sort_by(&mut by_id, |a, b| a.0.cmp(&b.0));
+    let by_id = by_id.into_iter().map(|i| (key(i).0.clone(), i)).collect();
     (index, task_types, by_id)
 }
 
@@ -328,12 +381,9 @@ mod tests {
     fn built_in_entries_decode_one_by_one_as_the_file_has_them() {
         let json = Catalog::from_static_json(BUILTIN_JSON).expect("parses");
         let lazy = Catalog::load_builtin().expect("valid");
-        let decoded = |c: &Catalog| {
-            let lazy = c
-                .lazy
-                .as_ref()
-                .expect("the built-in catalog decodes lazily");
-            lazy.one.iter().filter(|e| e.get().is_some()).count()
+        let decoded = |c: &Catalog| match &c.rows {
+            Rows::Builtin(lazy) => lazy.one.iter().filter(|e| e.get().is_some()).count(),
+            Rows::Loaded(_) => panic!("the built-in catalog decodes lazily"),
         };
         assert_eq!(decoded(&lazy), 0);
         let billing = crate::Billing::with_catalog(lazy.clone());
@@ -351,6 +401,12 @@ mod tests {
             assert_eq!(lazy.entry(&want.id), Some(want));
         }
         assert_eq!(lazy.entries(), json.entries());
+        // The index stored in the blob is the one the file's own reading builds.
+        assert_eq!(lazy.index, json.index);
+        assert_eq!(lazy.task_types, json.task_types);
+        assert_eq!(lazy.by_id, json.by_id);
+        assert_eq!(lazy.account_facts(), json.account_facts());
+        assert_eq!(lazy.plans(), json.plans());
         assert_eq!(lazy.task_types("kling"), json.task_types("kling"));
         assert!(lazy.models().eq(json.models()));
     }

@@ -37,7 +37,7 @@ impl Catalog {
                     // An id the catalog does not have is a new row, which needs every field: a
                     // patch for a row that no longer exists is refused by name, never dropped.
                     let id = patch.id.clone();
-                    let version = &self.file.version;
+                    let version = self.version();
                     let entry = patch.complete(|field| {
                         Error::catalog(format!(
                             "overlay: entries[{i}]: catalog {version} has no row \"{id}\"; a patch must name an existing row, and a new row needs every field (missing `{field}`)"

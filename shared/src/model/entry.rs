@@ -321,11 +321,23 @@ impl Entry {
     }
 }
 
+/// `field=value`, a string value bare, any other as JSON. Concatenated rather than
+/// `format!`ed: it is made for every default of every entry an estimate reads, and in
+/// WebAssembly the formatting machinery is code the first estimate would otherwise compile.
 fn label(field: &str, value: &Value) -> Text {
-    match value {
-        Value::String(s) => format!("{field}={s}").into(),
-        v => format!("{field}={}", crate::json::write::to_string(v)).into(),
-    }
+    let json;
+    let value = match value {
+        Value::String(s) => s.as_str(),
+        v => {
+            json = crate::json::write::to_string(v);
+            json.as_str()
+        }
+    };
+    let mut text = String::with_capacity(field.len() + 1 + value.len());
+    text.push_str(field);
+    text.push('=');
+    text.push_str(value);
+    text.into()
 }
 
 impl EntryPatch {
