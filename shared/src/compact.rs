@@ -21,12 +21,25 @@ use crate::text::Text;
 pub use piapi_billing_derive::Compact;
 
 /// A type with a compact binary form.
+///
+/// Decoding is total: a malformed or truncated input makes the [`Cursor`] record its first
+/// error and every later read yield an empty value, and the caller asks the cursor once at
+/// the end ([`Cursor::finish`], [`decode_all`]). Decoders are so straight lines of field
+/// reads with no early return to drop what was decoded before, which, derived for every
+/// catalog type, made up most of their code in the WebAssembly module.
 pub trait Compact: Sized {
     /// A fingerprint of the type's shape: field names, variant names, and the shapes of what
     /// they hold.
     const SHAPE: u64;
     fn encode(&self, out: &mut Vec<u8>);
-    fn decode(r: &mut Cursor) -> Result<Self, Malformed>;
+    fn decode(r: &mut Cursor) -> Self;
+}
+
+/// Decodes the whole of `bytes` as a `T`.
+pub fn decode_all<T: Compact>(bytes: &'static [u8]) -> Result<T, Malformed> {
+    let mut r = Cursor::new(bytes);
+    let value = T::decode(&mut r);
+    r.finish().map(|()| value)
 }
 
 /// Bytes that are not the compact form of the expected type.
@@ -42,53 +55,85 @@ impl std::fmt::Display for Malformed {
     }
 }
 
-/// A read position in bytes that live for the whole program.
+/// A read position in bytes that live for the whole program, and the first error met.
 pub struct Cursor {
     bytes: &'static [u8],
     pos: usize,
+    error: Option<Malformed>,
 }
 
 impl Cursor {
     pub fn new(bytes: &'static [u8]) -> Self {
-        Cursor { bytes, pos: 0 }
+        Cursor {
+            bytes,
+            pos: 0,
+            error: None,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.pos >= self.bytes.len()
     }
 
-    pub(crate) fn fail(&self, what: &'static str) -> Malformed {
-        Malformed { at: self.pos, what }
+    /// The first error met, if any; otherwise whether every byte was read.
+    pub fn finish(self) -> Result<(), Malformed> {
+        match self.error {
+            Some(e) => Err(e),
+            None if !self.is_empty() => Err(Malformed {
+                at: self.pos,
+                what: "trailing bytes",
+            }),
+            None => Ok(()),
+        }
     }
 
-    /// An unknown variant index.
-    pub fn malformed(&self, _index: u64) -> Malformed {
-        self.fail("unknown variant")
+    /// Records `what` (unless an error came first) and skips to the end, so that every later
+    /// read yields an empty value at once.
+    #[cold]
+    pub fn fail(&mut self, what: &'static str) {
+        if self.error.is_none() {
+            self.error = Some(Malformed { at: self.pos, what });
+        }
+        self.pos = self.bytes.len();
     }
 
-    fn byte(&mut self) -> Result<u8, Malformed> {
-        let b = *self
-            .bytes
-            .get(self.pos)
-            .ok_or_else(|| self.fail("unexpected end"))?;
-        self.pos += 1;
-        Ok(b)
+    fn byte(&mut self) -> u8 {
+        match self.bytes.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                b
+            }
+            None => {
+                self.fail("unexpected end");
+                0
+            }
+        }
     }
 
-    /// The next `n` bytes, borrowed from the program image.
-    pub fn take(&mut self, n: usize) -> Result<&'static [u8], Malformed> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or_else(|| self.fail("unexpected end"))?;
+    /// The next `n` bytes, borrowed from the program image (none after an error).
+    pub fn take(&mut self, n: usize) -> &'static [u8] {
         let bytes: &'static [u8] = self.bytes;
-        let out = &bytes[self.pos..end];
-        self.pos = end;
-        Ok(out)
+        match self.pos.checked_add(n).filter(|&e| e <= bytes.len()) {
+            Some(end) => {
+                let out = &bytes[self.pos..end];
+                self.pos = end;
+                out
+            }
+            None => {
+                self.fail("unexpected end");
+                &[]
+            }
+        }
     }
 
-    pub fn str(&mut self) -> Result<&'static str, Malformed> {
-        let n = get_len(self)?;
-        let bytes = self.take(n)?;
-        std::str::from_utf8(bytes).map_err(|_| self.fail("invalid UTF-8"))
+    /// A length-prefixed UTF-8 string, borrowed from the program image.
+    pub fn str(&mut self) -> &'static str {
+        let n = get_len(self);
+        let bytes = self.take(n);
+        std::str::from_utf8(bytes).unwrap_or_else(|_| {
+            self.fail("invalid UTF-8");
+            ""
+        })
     }
 }
 
@@ -118,20 +163,26 @@ pub fn put_u64(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-pub fn get_u64(r: &mut Cursor) -> Result<u64, Malformed> {
+pub fn get_u64(r: &mut Cursor) -> u64 {
     let mut v: u64 = 0;
     for shift in (0..64).step_by(7) {
-        let b = r.byte()?;
+        let b = r.byte();
         v |= u64::from(b & 0x7f) << shift;
         if b & 0x80 == 0 {
-            return Ok(v);
+            return v;
         }
     }
-    Err(r.fail("integer too long"))
+    r.fail("integer too long");
+    0
 }
 
-fn get_len(r: &mut Cursor) -> Result<usize, Malformed> {
-    usize::try_from(get_u64(r)?).map_err(|_| r.fail("length too large"))
+/// A length or a count.
+pub fn get_len(r: &mut Cursor) -> usize {
+    let v = get_u64(r);
+    usize::try_from(v).unwrap_or_else(|_| {
+        r.fail("length too large");
+        0
+    })
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -144,7 +195,7 @@ impl Compact for u64 {
     fn encode(&self, out: &mut Vec<u8>) {
         put_u64(out, *self);
     }
-    fn decode(r: &mut Cursor) -> Result<Self, Malformed> {
+    fn decode(r: &mut Cursor) -> Self {
         get_u64(r)
     }
 }
@@ -154,11 +205,14 @@ impl Compact for bool {
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(u8::from(*self));
     }
-    fn decode(r: &mut Cursor) -> Result<Self, Malformed> {
-        match r.byte()? {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => Err(r.fail("invalid boolean")),
+    fn decode(r: &mut Cursor) -> Self {
+        match r.byte() {
+            0 => false,
+            1 => true,
+            _ => {
+                r.fail("invalid boolean");
+                false
+            }
         }
     }
 }
@@ -168,8 +222,8 @@ impl Compact for String {
     fn encode(&self, out: &mut Vec<u8>) {
         put_str(out, self);
     }
-    fn decode(r: &mut Cursor) -> Result<Self, Malformed> {
-        r.str().map(str::to_string)
+    fn decode(r: &mut Cursor) -> Self {
+        r.str().to_string()
     }
 }
 
@@ -179,8 +233,8 @@ impl Compact for Text {
     fn encode(&self, out: &mut Vec<u8>) {
         put_str(out, self);
     }
-    fn decode(r: &mut Cursor) -> Result<Self, Malformed> {
-        r.str().map(Text::from_static)
+    fn decode(r: &mut Cursor) -> Self {
+        Text::from_static(r.str())
     }
 }
 
@@ -194,13 +248,16 @@ impl Compact for Decimal {
         put_u64(out, (zigzag >> 64) as u64);
         out.push(self.scale() as u8);
     }
-    fn decode(r: &mut Cursor) -> Result<Self, Malformed> {
-        let lo = u128::from(get_u64(r)?);
-        let hi = u128::from(get_u64(r)?);
+    fn decode(r: &mut Cursor) -> Self {
+        let lo = u128::from(get_u64(r));
+        let hi = u128::from(get_u64(r));
         let zigzag = lo | (hi << 64);
         let m = (zigzag >> 1) as i128 ^ -((zigzag & 1) as i128);
-        let scale = u32::from(r.byte()?);
-        Decimal::try_from_i128_with_scale(m, scale).map_err(|_| r.fail("invalid decimal"))
+        let scale = u32::from(r.byte());
+        Decimal::try_from_i128_with_scale(m, scale).unwrap_or_else(|_| {
+            r.fail("invalid decimal");
+            Decimal::ZERO
+        })
     }
 }
 
@@ -211,8 +268,8 @@ macro_rules! decimal_newtype {
             fn encode(&self, out: &mut Vec<u8>) {
                 self.0.encode(out);
             }
-            fn decode(r: &mut Cursor) -> Result<Self, Malformed> {
-                Decimal::decode(r).map($ty)
+            fn decode(r: &mut Cursor) -> Self {
+                $ty(Decimal::decode(r))
             }
         }
     )*};
@@ -230,11 +287,14 @@ impl<T: Compact> Compact for Option<T> {
             }
         }
     }
-    fn decode(r: &mut Cursor) -> Result<Self, Malformed> {
-        match r.byte()? {
-            0 => Ok(None),
-            1 => T::decode(r).map(Some),
-            _ => Err(r.fail("invalid option")),
+    fn decode(r: &mut Cursor) -> Self {
+        match r.byte() {
+            0 => None,
+            1 => Some(T::decode(r)),
+            _ => {
+                r.fail("invalid option");
+                None
+            }
         }
     }
 }
@@ -247,14 +307,18 @@ impl<T: Compact> Compact for Vec<T> {
             v.encode(out);
         }
     }
-    fn decode(r: &mut Cursor) -> Result<Self, Malformed> {
-        let n = get_len(r)?;
-        // Every item takes at least one byte: a damaged length cannot reserve a huge vector.
+    fn decode(r: &mut Cursor) -> Self {
+        let n = get_len(r);
+        // Every item takes at least one byte: a damaged length cannot reserve a huge vector,
+        // nor (the cursor at its end after an error) loop long.
         let mut items = Vec::with_capacity(n.min(r.bytes.len() - r.pos));
         for _ in 0..n {
-            items.push(T::decode(r)?);
+            if r.is_empty() && r.error.is_some() {
+                break;
+            }
+            items.push(T::decode(r));
         }
-        Ok(items)
+        items
     }
 }
 
@@ -267,14 +331,17 @@ impl Compact for BTreeMap<String, Value> {
             v.encode(out);
         }
     }
-    fn decode(r: &mut Cursor) -> Result<Self, Malformed> {
-        let n = get_len(r)?;
+    fn decode(r: &mut Cursor) -> Self {
+        let n = get_len(r);
         let mut map = BTreeMap::new();
         for _ in 0..n {
-            let k = r.str()?.to_string();
-            map.insert(k, Value::decode(r)?);
+            if r.error.is_some() {
+                break;
+            }
+            let k = r.str().to_string();
+            map.insert(k, Value::decode(r));
         }
-        Ok(map)
+        map
     }
 }
 
@@ -308,31 +375,40 @@ impl Compact for Value {
             }
         }
     }
-    fn decode(r: &mut Cursor) -> Result<Self, Malformed> {
-        Ok(match r.byte()? {
+    fn decode(r: &mut Cursor) -> Self {
+        match r.byte() {
             0 => Value::Null,
             1 => Value::Bool(false),
             2 => Value::Bool(true),
             3 => {
-                let text = r.str()?;
-                Value::Number(
-                    text.parse::<Number>()
-                        .map_err(|_| r.fail("invalid number"))?,
-                )
+                let text = r.str();
+                match text.parse::<Number>() {
+                    Ok(n) => Value::Number(n),
+                    Err(_) => {
+                        r.fail("invalid number");
+                        Value::Null
+                    }
+                }
             }
-            4 => Value::String(r.str()?.to_string()),
-            5 => Value::Array(Vec::decode(r)?),
+            4 => Value::String(r.str().to_string()),
+            5 => Value::Array(Vec::decode(r)),
             6 => {
-                let n = get_len(r)?;
+                let n = get_len(r);
                 let mut map = Map::new();
                 for _ in 0..n {
-                    let k = r.str()?.to_string();
-                    map.insert(k, Value::decode(r)?);
+                    if r.error.is_some() {
+                        break;
+                    }
+                    let k = r.str().to_string();
+                    map.insert(k, Value::decode(r));
                 }
                 Value::Object(map)
             }
-            _ => return Err(r.fail("invalid JSON value tag")),
-        })
+            _ => {
+                r.fail("invalid JSON value tag");
+                Value::Null
+            }
+        }
     }
 }
 
@@ -340,13 +416,16 @@ impl Compact for Value {
 mod tests {
     use super::*;
 
-    fn round_trip<T: Compact + PartialEq + std::fmt::Debug>(v: T) {
+    fn leaked(out: Vec<u8>) -> &'static [u8] {
+        Box::leak(out.into_boxed_slice())
+    }
+
+    fn round_trip<T: Compact + PartialEq + std::fmt::Debug>(v: T) -> T {
         let mut out = Vec::new();
         v.encode(&mut out);
-        let bytes: &'static [u8] = Box::leak(out.into_boxed_slice());
-        let mut r = Cursor::new(bytes);
-        assert_eq!(T::decode(&mut r).unwrap(), v);
-        assert!(r.is_empty());
+        let back: T = decode_all(leaked(out)).expect("decodes");
+        assert_eq!(back, v);
+        back
     }
 
     #[test]
@@ -360,11 +439,7 @@ mod tests {
             "1.000",
         ] {
             let d: Decimal = text.parse().unwrap();
-            round_trip(d);
-            let mut out = Vec::new();
-            d.encode(&mut out);
-            let back =
-                Decimal::decode(&mut Cursor::new(Box::leak(out.into_boxed_slice()))).unwrap();
+            let back = round_trip(d);
             assert_eq!(back.to_string(), d.to_string(), "scale kept for {text}");
         }
     }
@@ -372,23 +447,53 @@ mod tests {
     #[test]
     fn json_values_keep_their_digits() {
         let v: Value = serde_json::from_str(r#"{"a":[1,"x",null,true,1.50,{"b":false}]}"#).unwrap();
-        round_trip(v.clone());
-        let mut out = Vec::new();
-        v.encode(&mut out);
-        let back = Value::decode(&mut Cursor::new(Box::leak(out.into_boxed_slice()))).unwrap();
+        let back = round_trip(v.clone());
         assert_eq!(back.to_string(), v.to_string());
     }
 
     #[test]
     fn truncated_bytes_are_refused_not_misread() {
         let mut out = Vec::new();
-        vec!["abc".to_string(), "de".to_string()].encode(&mut out);
-        for cut in 0..out.len() {
-            let bytes: &'static [u8] = Box::leak(out[..cut].to_vec().into_boxed_slice());
-            assert!(
-                Vec::<String>::decode(&mut Cursor::new(bytes)).is_err(),
-                "cut at {cut}"
-            );
+        let v: Vec<(Option<String>, Value)> = vec![
+            (Some("abc".to_string()), serde_json::json!({"k": [1, "x"]})),
+            (None, Value::Bool(true)),
+        ];
+        for (s, j) in &v {
+            s.encode(&mut out);
+            j.encode(&mut out);
         }
+        for cut in 0..out.len() {
+            let mut r = Cursor::new(leaked(out[..cut].to_vec()));
+            let _ = <Option<String>>::decode(&mut r);
+            let _ = Value::decode(&mut r);
+            let _ = <Option<String>>::decode(&mut r);
+            let _ = Value::decode(&mut r);
+            let err = r.finish().expect_err("a cut input is refused");
+            assert_eq!(err.what, "unexpected end", "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn the_first_error_is_kept_and_later_reads_are_empty() {
+        // An option tag that is neither 0 nor 1, then a string that would read fine.
+        let mut out = vec![7];
+        "later".to_string().encode(&mut out);
+        let mut r = Cursor::new(leaked(out));
+        assert_eq!(<Option<u64>>::decode(&mut r), None);
+        assert_eq!(String::decode(&mut r), "");
+        assert_eq!(
+            r.finish(),
+            Err(Malformed {
+                at: 1,
+                what: "invalid option"
+            })
+        );
+        let mut out = Vec::new();
+        3u64.encode(&mut out);
+        out.push(9);
+        assert_eq!(
+            decode_all::<u64>(leaked(out)).unwrap_err().what,
+            "trailing bytes"
+        );
     }
 }

@@ -29,7 +29,7 @@ pub fn expand(shape: &Shape) -> TokenStream {
                         enc.push(
                             quote!(#ident::#var => ::piapi_billing::compact::put_u64(out, #index),),
                         );
-                        dec.push(quote!(#index => #ident::#var,));
+                        dec.push((index, quote!(#ident::#var)));
                     }
                     Some(fields) => {
                         let names: Vec<_> = fields
@@ -42,17 +42,25 @@ pub fn expand(shape: &Shape) -> TokenStream {
                             ::piapi_billing::compact::put_u64(out, #index);
                             #e
                         }));
-                        dec.push(quote!(#index => { #d }));
+                        dec.push((index, quote!({ #d })));
                         text.push_str(&describe(fields));
                     }
                 }
                 text.push('|');
             }
             let encode = quote!(match self { #(#enc)* });
+            // An unknown index is recorded on the cursor, and the last variant stands in, its
+            // fields read as empty from the failed cursor: the match has no other way out.
+            let (last_index, last) = dec.pop().expect("an enum has variants");
+            let arms = dec.iter().map(|(i, d)| quote!(#i => #d,));
             let decode = quote! {
-                match ::piapi_billing::compact::get_u64(r)? {
-                    #(#dec)*
-                    other => return ::core::result::Result::Err(r.malformed(other)),
+                match ::piapi_billing::compact::get_u64(r) {
+                    #(#arms)*
+                    #last_index => #last,
+                    _ => {
+                        r.fail("unknown variant");
+                        #last
+                    }
                 }
             };
             (encode, decode, text)
@@ -67,10 +75,8 @@ pub fn expand(shape: &Shape) -> TokenStream {
                 #encode
             }
 
-            fn decode(
-                r: &mut ::piapi_billing::compact::Cursor,
-            ) -> ::core::result::Result<Self, ::piapi_billing::compact::Malformed> {
-                ::core::result::Result::Ok(#decode)
+            fn decode(r: &mut ::piapi_billing::compact::Cursor) -> Self {
+                #decode
             }
         }
     }
@@ -113,7 +119,7 @@ fn struct_body(path: TokenStream, fields: &[Field], of_self: bool) -> (TokenStre
         if f.skip {
             quote!(#ident: ::core::default::Default::default())
         } else {
-            quote!(#ident: ::piapi_billing::compact::Compact::decode(r)?)
+            quote!(#ident: ::piapi_billing::compact::Compact::decode(r))
         }
     });
     (quote!(#(#encode)*), quote!(#path { #(#decode),* }))

@@ -17,7 +17,7 @@
 //! process (a WebAssembly module in a serverless step or a browser) so decodes the handful of
 //! rows it looks at, sorts nothing, and runs (and, in WebAssembly, compiles) little code.
 
-use crate::compact::{Compact, Cursor, Malformed, get_u64, put_u64};
+use crate::compact::{Compact, Cursor, decode_all, get_len, put_u64};
 use crate::error::Error;
 use crate::model::{CatalogFile, Entry};
 use crate::text::Text;
@@ -126,82 +126,62 @@ pub(super) fn open() -> Result<Opened, Error> {
         return Err(stale("was written for other catalog types"));
     }
     let mut r = Cursor::new(&blob[HEADER..]);
-    let opened = read(&mut r).map_err(|e| stale(&format!("is damaged: {e}")))?;
-    if !r.is_empty() {
-        return Err(stale("has trailing bytes"));
-    }
+    let opened = read(&mut r);
+    r.finish()
+        .map_err(|e| stale(&format!("is damaged: {e}")))?;
     Ok(opened)
 }
 
-fn read(r: &mut Cursor) -> Result<Opened, Malformed> {
-    let version = r.str()?;
-    let head = bytes(r)?;
-    let n = len(r)?;
-    let mut keys = Vec::with_capacity(n.min(4096));
+fn read(r: &mut Cursor) -> Opened {
+    let version = r.str();
+    let head = bytes(r);
+    let n = get_len(r);
+    // At least one byte per entry follows: a damaged count cannot reserve a huge vector.
+    let room = n.min(BUILTIN_BLOB.len());
+    let mut keys = Vec::with_capacity(room);
     for _ in 0..n {
         keys.push(Keys {
-            id: Text::decode(r)?,
-            model: Text::decode(r)?,
-            task_type: Text::decode(r)?,
+            id: Text::decode(r),
+            model: Text::decode(r),
+            task_type: Text::decode(r),
         });
     }
     let index = |r: &mut Cursor| {
-        let i = len(r)?;
-        if i < n {
-            Ok(i)
-        } else {
-            Err(r.fail("entry index out of range"))
+        let i = get_len(r);
+        if i >= n {
+            r.fail("entry index out of range");
         }
+        i.min(n.saturating_sub(1))
     };
-    let mut groups = Vec::new();
-    for _ in 0..len(r)? {
-        let size = len(r)?;
-        let group: Result<Vec<usize>, Malformed> = (0..size).map(|_| index(r)).collect();
-        groups.push(group?);
-    }
-    let by_id: Result<Vec<usize>, Malformed> = (0..n).map(|_| index(r)).collect();
-    let by_id = by_id?;
-    let mut entries = Vec::with_capacity(n.min(4096));
-    for _ in 0..n {
-        entries.push(bytes(r)?);
-    }
-    Ok(Opened {
+    let groups = (0..get_len(r).min(room))
+        .map(|_| (0..get_len(r).min(room)).map(|_| index(r)).collect())
+        .collect();
+    let by_id = (0..room).map(|_| index(r)).collect();
+    let entries = (0..room).map(|_| bytes(r)).collect();
+    Opened {
         version,
         head,
         keys,
         groups,
         by_id,
         entries,
-    })
+    }
 }
 
-fn len(r: &mut Cursor) -> Result<usize, Malformed> {
-    let v = get_u64(r)?;
-    usize::try_from(v).map_err(|_| r.fail("length too large"))
-}
-
-fn bytes(r: &mut Cursor) -> Result<&'static [u8], Malformed> {
-    let n = len(r)?;
+fn bytes(r: &mut Cursor) -> &'static [u8] {
+    let n = get_len(r);
     r.take(n)
 }
 
 /// Decodes the account side of the file (its entries empty), as [`open`] found it.
 pub(super) fn head(bytes: &'static [u8]) -> Result<CatalogFile, Error> {
-    let mut r = Cursor::new(bytes);
-    let head = CatalogFile::decode(&mut r).map_err(|e| stale(&format!("is damaged: {e}")))?;
-    if !r.is_empty() {
-        return Err(stale("has trailing bytes after its plans"));
-    }
-    Ok(head)
+    decode_all(bytes).map_err(|e| stale(&format!("has a damaged account side: {e}")))
 }
 
 /// Decodes one entry's bytes, as [`open`] found them, with its keys.
 pub(super) fn entry(bytes: &'static [u8], keys: &Keys) -> Result<Entry, Error> {
-    let mut r = Cursor::new(bytes);
-    let mut entry = Entry::decode(&mut r).map_err(|e| stale(&format!("is damaged: {e}")))?;
-    if !r.is_empty() {
-        return Err(stale("has trailing bytes in an entry"));
-    }
+    let mut entry: Entry =
+        decode_all(bytes).map_err(|e| stale(&format!("has a damaged entry: {e}")))?;
     entry.id = keys.id.clone();
     entry.model = keys.model.clone();
     entry.task_type = keys.task_type.clone();
