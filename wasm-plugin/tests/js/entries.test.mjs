@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire, register } from "node:module";
 import { tmpdir } from "node:os";
+import vm from "node:vm";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { loadCjs, loadSingleFile, pkgDir, repoDir } from "./support.mjs";
@@ -87,6 +88,14 @@ test("single-file build runs in a bare vm context with no require", () => {
     }
   })();
   assert.match(err.message, /gōld/);
+});
+
+test("the single-file build read in another encoding than UTF-8 says so instead of misloading", () => {
+  // The module is inlined as a string of its bytes; a host that reads the file as Latin-1 sees
+  // every byte above 0x7f as two characters.
+  const misread = readFileSync(pkgDir + "piapi-billing.single.js").toString("latin1");
+  const context = vm.createContext({});
+  assert.throws(() => vm.runInContext(misread, context), /read in the wrong text encoding: load it as UTF-8/);
 });
 
 const deno = `${repoDir}.tools/npm/node_modules/.bin/deno`;
