@@ -58,7 +58,7 @@ pub fn read_fields(path: TokenStream, fields: &[Field], tag: Option<&str>) -> To
     let offset = usize::from(tag.is_some());
     let mut arms: Vec<TokenStream> = Vec::new();
     if tag.is_some() {
-        arms.push(quote!(0 => r.skip()?,));
+        arms.push(quote!(0 => r.skip(),));
     }
     for (i, slot) in slots.iter().enumerate() {
         let index = i + offset;
@@ -67,18 +67,13 @@ pub fn read_fields(path: TokenStream, fields: &[Field], tag: Option<&str>) -> To
         } else {
             quote!(#index)
         };
-        arms.push(quote!(#pattern => #slot = ::core::option::Option::Some(
-            ::piapi_billing::json::FromJson::read(r)?
-        ),));
+        arms.push(quote!(#pattern => r.slot(&mut #slot),));
     }
     let walk = if json_names.is_empty() {
         quote!(r.fields(&[], |_, _| ::core::result::Result::Ok(()))?;)
     } else {
         quote! {
-            r.fields(#list, |r, i| {
-                match i { #(#arms)* }
-                ::core::result::Result::Ok(())
-            })?;
+            r.fields(#list, |r, i| match i { #(#arms)* })?;
         }
     };
     let values = fields.iter().map(|f| {

@@ -168,9 +168,7 @@ fn reader(patch: &Ident, key: &Field, rest: &[&Field]) -> TokenStream {
         } else {
             quote!(#index)
         };
-        quote!(#pattern => p.#ident = ::core::option::Option::Some(
-            ::piapi_billing::json::FromJson::read(r)?
-        ),)
+        quote!(#pattern => r.slot(&mut p.#ident),)
     });
     quote! {
         impl ::piapi_billing::json::FromJson for #patch {
@@ -179,14 +177,9 @@ fn reader(patch: &Ident, key: &Field, rest: &[&Field]) -> TokenStream {
             ) -> ::core::result::Result<Self, ::piapi_billing::Error> {
                 let mut #key_slot = ::core::option::Option::None;
                 let mut p = #patch::default();
-                r.fields(#list, |r, i| {
-                    match i {
-                        0 => #key_slot = ::core::option::Option::Some(
-                            ::piapi_billing::json::FromJson::read(r)?
-                        ),
-                        #(#arms)*
-                    }
-                    ::core::result::Result::Ok(())
+                r.fields(#list, |r, i| match i {
+                    0 => r.slot(&mut #key_slot),
+                    #(#arms)*
                 })?;
                 p.#key_ident = r.need(#key_slot, #key_name)?;
                 ::core::result::Result::Ok(p)

@@ -127,8 +127,7 @@ pub(super) fn open() -> Result<Opened, Error> {
     }
     let mut r = Cursor::new(&blob[HEADER..]);
     let opened = read(&mut r);
-    r.finish()
-        .map_err(|e| stale(&format!("is damaged: {e}")))?;
+    r.finish().map_err(|e| stale(&format!("is damaged: {e}")))?;
     Ok(opened)
 }
 

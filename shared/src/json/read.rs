@@ -594,9 +594,27 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Reads the value at the reader into `slot` (a field of an object being read). The
+    /// derived readers call this for every field: one instance per field *type*, shared by
+    /// every type that has such a field, where reading in place made a copy per field.
+    pub fn slot<T: super::FromJson>(&mut self, slot: &mut Option<T>) -> Result<(), Error> {
+        *slot = Some(T::read(self)?);
+        Ok(())
+    }
+
     /// The value of a required field, or "missing field `name`" for the object just read.
     pub fn need<T>(&self, value: Option<T>, field: &str) -> Result<T, Error> {
-        value.ok_or_else(|| self.error(format!("missing field `{field}`")))
+        match value {
+            Some(v) => Ok(v),
+            None => Err(self.missing(field)),
+        }
+    }
+
+    /// "missing field `name`": outside [`Reader::need`], which is instantiated per field type.
+    #[cold]
+    #[inline(never)]
+    fn missing(&self, field: &str) -> Error {
+        self.error(format!("missing field `{field}`"))
     }
 
     /// Walks a JSON array; the index is on the path while `each` reads the item.
