@@ -44,8 +44,12 @@ pub struct Error {
 
 impl Error {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        let field = field.into();
-        let message = message.into();
+        Self::invalid_in(field.into(), message.into())
+    }
+
+    /// The body of [`Error::invalid`], once: the generic shell is instantiated for every
+    /// pair of argument types callers pass.
+    fn invalid_in(field: String, message: String) -> Self {
         Error {
             kind: ErrorKind::InvalidArguments,
             message: if field.is_empty() {
