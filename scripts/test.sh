@@ -6,7 +6,7 @@
 # It installs what the tests need (idempotent, fast when present), starts a local PostgreSQL
 # for the ledger tests, runs the Rust tests of every crate and a short run of every fuzz target,
 # checks that the core builds for wasm32, then runs the WASM package tests (Node, headless
-# Chromium) and the MCP external-client tests (Python SDK, conformance suite). Any failure
+# Chromium, the package built by Vite, webpack 5, esbuild and wrangler) and the MCP external-client tests (Python SDK, conformance suite). Any failure
 # stops the run with a non-zero exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,7 @@ bash scripts/fuzz.sh 20
 step "the billing core builds for wasm32-unknown-unknown"
 cargo build --locked -p piapi-billing --target wasm32-unknown-unknown
 
-step "WASM package: build, wasm-bindgen tests, JS tests on the optimised package, browser test"
+step "WASM package: build, wasm-bindgen tests, JS tests on the optimised package, browser and bundler tests"
 bash scripts/test-wasm.sh
 
 step "MCP server with clients that are not ours (Python SDK, conformance suite)"
