@@ -232,6 +232,42 @@ pub fn task_cost(billing: &Billing, body: &Value) -> Result<TaskCostResult, Piap
     })
 }
 
+/// What a task view says about money and progress, without pricing the task again: the
+/// budget gateway settles its holds from this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskUsage {
+    pub task_id: String,
+    /// Lower case, as PiAPI sent it (`pending`, `processing`, `completed`, `failed`, …).
+    pub status: Option<String>,
+    /// `(frozen, consume)` points from `meta.usage`; `None` when the view has no usage yet.
+    pub usage: Option<(u64, u64)>,
+}
+
+/// Reads `GET /api/v1/task/{id}` (or a webhook body carrying the same task object) for its
+/// status and `meta.usage`, with the same shape rules as [`task_cost`].
+pub fn task_usage(body: &Value) -> Result<TaskUsage, PiapiShapeError> {
+    let (data, at) = unwrap_envelope(body)?;
+    let task_id = optional_string(data, &at, "task_id")?
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            PiapiShapeError::at(at.key("task_id"), "missing; a task view carries its id")
+        })?;
+    let status = optional_string(data, &at, "status")?.map(|s| s.to_ascii_lowercase());
+    let meta_at = at.child("meta");
+    let usage = match object_field(data, &at, "meta")? {
+        Some(meta) => object_field(meta, &meta_at, "usage")?,
+        None => None,
+    };
+    let usage = usage
+        .map(|u| usage_points(u, &meta_at.child("usage")))
+        .transpose()?;
+    Ok(TaskUsage {
+        task_id,
+        status,
+        usage,
+    })
+}
+
 /// The `config` a task ran with, as far as `meta.is_using_private_pool` tells.
 fn mode_from_pool(private_pool: Option<bool>) -> Map<String, Value> {
     let mut config = Map::new();

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::LedgerError;
 use super::hold::Grant;
-use super::ids::{AccountId, GrantId, HoldId, Timestamp};
+use super::ids::{AccountId, GrantId, HoldId, KeyId, TaskId, Timestamp};
+use super::keys::{GatewayTask, KeySpec, TaskOpen, VirtualKey};
 use crate::money::Usd;
 
 /// The largest single amount the ledger takes: far above any real job or top-up, and far
@@ -53,6 +54,23 @@ pub enum Command {
     },
     /// Expire every pending hold whose TTL has run out at `now`.
     Expire,
+    /// Create a virtual key of the budget gateway.
+    CreateKey { key: KeySpec },
+    /// Revoke a key: it can take no more holds; its open holds still settle.
+    RevokeKey { key_id: KeyId },
+    /// Hold `amount` from the key's budget window `account` for a task, recording the task's
+    /// quote with the hold. The first reservation in a window credits the window with the
+    /// key's budget. Refused when the key is revoked or `account` is not the key's window at
+    /// `now` (the caller computes it with [`KeySpec::window_account`]).
+    ReserveTask {
+        hold_id: HoldId,
+        account: AccountId,
+        amount: Usd,
+        ttl_ms: u64,
+        task: TaskOpen,
+    },
+    /// Attach the task id PiAPI returned to a gateway hold.
+    AttachTask { hold_id: HoldId, task_id: TaskId },
 }
 
 impl Command {
@@ -61,15 +79,22 @@ impl Command {
         match self {
             Command::Reserve { hold_id, .. }
             | Command::Settle { hold_id, .. }
-            | Command::Release { hold_id } => Some(hold_id),
-            Command::Grant { .. } | Command::Expire => None,
+            | Command::Release { hold_id }
+            | Command::ReserveTask { hold_id, .. }
+            | Command::AttachTask { hold_id, .. } => Some(hold_id),
+            Command::Grant { .. }
+            | Command::Expire
+            | Command::CreateKey { .. }
+            | Command::RevokeKey { .. } => None,
         }
     }
 
     /// The account the command names directly, if any.
     pub fn account(&self) -> Option<&AccountId> {
         match self {
-            Command::Reserve { account, .. } | Command::Grant { account, .. } => Some(account),
+            Command::Reserve { account, .. }
+            | Command::Grant { account, .. }
+            | Command::ReserveTask { account, .. } => Some(account),
             _ => None,
         }
     }
@@ -100,7 +125,21 @@ impl Command {
                 check_amount("amount_usd", *amount, true)?;
                 check_note("reference", reference.as_deref())
             }
-            Command::Release { .. } | Command::Expire => Ok(()),
+            Command::Release { .. }
+            | Command::Expire
+            | Command::RevokeKey { .. }
+            | Command::AttachTask { .. } => Ok(()),
+            Command::CreateKey { key } => key.validate(),
+            Command::ReserveTask {
+                amount,
+                ttl_ms,
+                task,
+                ..
+            } => {
+                check_amount("amount_usd", *amount, false)?;
+                check_ttl(*ttl_ms)?;
+                task.validate()
+            }
             Command::Grant {
                 amount,
                 bonus,
@@ -213,6 +252,9 @@ pub enum Outcome {
     Expired {
         holds: Vec<Release>,
     },
+    KeyCreated(VirtualKey),
+    KeyRevoked(VirtualKey),
+    TaskAttached(GatewayTask),
 }
 
 #[cfg(test)]

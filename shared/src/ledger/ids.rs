@@ -131,6 +131,20 @@ id_type!(
     128
 );
 
+id_type!(
+    /// A virtual key of the budget gateway: the public half of the key a client sends.
+    KeyId,
+    "key_id",
+    40
+);
+
+id_type!(
+    /// A task id PiAPI returned for a task created through the gateway.
+    TaskId,
+    "task_id",
+    128
+);
+
 impl AccountId {
     /// The account used when a caller names none.
     pub fn default_account() -> AccountId {

@@ -16,8 +16,11 @@ mod error;
 mod event;
 mod hold;
 mod ids;
+mod keys;
 mod state;
 
+#[cfg(test)]
+mod gateway_tests;
 #[cfg(test)]
 mod model_tests;
 
@@ -29,5 +32,9 @@ pub use command::{
 pub use error::LedgerError;
 pub use event::Event;
 pub use hold::{Account, AccountView, Charge, Grant, Hold, HoldState};
-pub use ids::{AccountId, GrantId, HoldId, Timestamp};
+pub use ids::{AccountId, GrantId, HoldId, KeyId, TaskId, Timestamp};
+pub use keys::{
+    GatewayTask, KEY_ACCOUNT_PREFIX, KeySpec, KeySpend, MAX_QUOTE_BYTES, Period, TaskOpen,
+    VirtualKey, Window, key_spend, window_account, window_of_account,
+};
 pub use state::{Applied, Ledger};
