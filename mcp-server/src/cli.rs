@@ -146,6 +146,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve the budget gateway: a PiAPI-compatible proxy that holds each task's cost from a
+    /// virtual key's budget before PiAPI sees it (docs/gateway.md). Needs PIAPI_API_KEY.
+    Gateway(crate::gateway::cli::GatewayArgs),
+    /// Create, list and revoke the gateway's virtual keys, and read their spend.
+    Keys {
+        #[command(subcommand)]
+        command: crate::gateway::cli::KeysCommand,
+    },
 }
 
 /// Entry point of the binary.
@@ -193,6 +201,16 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             } else {
                 print_text(&crate::report::summary(&report))
             }
+        }
+        Some(Command::Gateway(args)) => {
+            init_logging();
+            let ledger = cli.ledger.as_deref();
+            runtime(true)?.block_on(crate::gateway::cli::run_gateway(billing, ledger, args))
+        }
+        Some(Command::Keys { command }) => {
+            let ledger = cli.ledger.as_deref();
+            let out = runtime(false)?.block_on(crate::gateway::cli::run_keys(ledger, command))?;
+            print_text(&format!("{out}\n"))
         }
         None => {
             init_logging();

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod clock;
 pub mod direct;
 pub mod error;
+pub mod gateway;
 pub mod http;
 pub mod ledger;
 pub mod output;

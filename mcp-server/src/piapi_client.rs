@@ -87,6 +87,12 @@ impl SecretKey {
         out
     }
 
+    /// `text` with the key replaced by `***`, unclipped: for bodies the budget gateway passes
+    /// on to its clients whole.
+    pub fn scrub_all(&self, text: &str) -> String {
+        self.scrub(text)
+    }
+
     /// Text from outside (PiAPI's body, a transport error, the core's reading of a body), made
     /// safe to show: scrubbed first, then clipped, so a clip cannot leave half a key behind.
     fn redact(&self, text: &str) -> String {
@@ -299,19 +305,7 @@ impl PiapiClient {
     }
 
     pub fn new(config: PiapiConfig) -> Result<Self, PiapiError> {
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config()?)
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("piapi-billing-mcp/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                PiapiError::InvalidConfig(format!(
-                    "cannot build the HTTP client: {}",
-                    clip(&root_cause(&e))
-                ))
-            })?;
+        let http = http_client(&config)?;
         Ok(PiapiClient {
             http,
             config: Arc::new(config),
@@ -569,6 +563,24 @@ impl Failure {
 
 /// TLS with the ring provider, trusting the system's CA roots and Mozilla's, so the client
 /// works both behind a corporate CA and on a minimal host without a CA bundle.
+/// The HTTP client every PiAPI caller uses (this client and the budget gateway's upstream):
+/// rustls, the configured timeouts, no redirects (the key must not follow one to another host).
+pub fn http_client(config: &PiapiConfig) -> Result<reqwest::Client, PiapiError> {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config()?)
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("piapi-billing-mcp/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| {
+            PiapiError::InvalidConfig(format!(
+                "cannot build the HTTP client: {}",
+                clip(&root_cause(&e))
+            ))
+        })
+}
+
 fn tls_config() -> Result<rustls::ClientConfig, PiapiError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls_error = |e: rustls::Error| PiapiError::InvalidConfig(format!("cannot set up TLS: {e}"));

@@ -128,7 +128,7 @@ impl BillingServer {
 
     fn routers() -> &'static Routers {
         ROUTERS.get_or_init(|| Routers {
-            tools: Self::tool_router() + Self::ledger_router(),
+            tools: Self::tool_router() + Self::ledger_router() + Self::gateway_router(),
             prompts: Self::prompt_router(),
         })
     }

@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use piapi_billing::ledger::{
-    AccountId, AccountView, BatchResult, Command, Hold, HoldId, Ledger, LedgerError, Timestamp,
-    decide_batch,
+    AccountId, AccountView, BatchResult, Command, GatewayTask, Hold, HoldId, KeyId, Ledger,
+    LedgerError, TaskId, Timestamp, VirtualKey, decide_batch, window_of_account,
 };
 use rustix::fs::{FlockOperation, flock};
 
 use super::log::{self, Damage, Format, Header, Mark, Tail};
-use super::store::{AnyStore, Backend, LedgerStore};
+use super::store::{AnyStore, Backend, BoxFuture, GatewayReads, LedgerStore, TaskRecord};
 
 /// `--ledger file:PATH`.
 pub const BACKEND: Backend = Backend {
@@ -481,6 +481,68 @@ fn drop_unfinished(
         .map_err(|e| io_err("cannot sync", path, e))
 }
 
+impl FileStore {
+    fn records(ledger: &Ledger, tasks: impl Iterator<Item = GatewayTask>) -> Vec<TaskRecord> {
+        tasks
+            .filter_map(|task| {
+                let hold = ledger.hold(&task.hold_id)?.clone();
+                Some(TaskRecord { task, hold })
+            })
+            .collect()
+    }
+}
+
+impl GatewayReads for FileStore {
+    fn key<'a>(&'a self, id: &'a KeyId) -> BoxFuture<'a, Result<Option<VirtualKey>, LedgerError>> {
+        let id = id.clone();
+        Box::pin(self.blocking(move |s| s.inspect(|l| l.key(&id).cloned())))
+    }
+
+    fn keys(&self) -> BoxFuture<'_, Result<Vec<VirtualKey>, LedgerError>> {
+        Box::pin(self.blocking(|s| s.inspect(|l| l.keys().cloned().collect())))
+    }
+
+    fn task_by_id<'a>(
+        &'a self,
+        task_id: &'a TaskId,
+    ) -> BoxFuture<'a, Result<Option<TaskRecord>, LedgerError>> {
+        let id = task_id.clone();
+        Box::pin(self.blocking(move |s| {
+            s.inspect(|l| Self::records(l, l.task_by_id(&id).cloned().into_iter()).pop())
+        }))
+    }
+
+    fn open_tasks(&self, limit: usize) -> BoxFuture<'_, Result<Vec<TaskRecord>, LedgerError>> {
+        Box::pin(self.blocking(move |s| {
+            s.inspect(|l| {
+                let open = l
+                    .open_holds(None)
+                    .into_iter()
+                    .filter_map(|h| l.task(&h.id))
+                    .filter(|t| t.task_id.is_some())
+                    .take(limit)
+                    .cloned();
+                Self::records(l, open)
+            })
+        }))
+    }
+
+    fn key_accounts<'a>(
+        &'a self,
+        id: &'a KeyId,
+    ) -> BoxFuture<'a, Result<Vec<AccountView>, LedgerError>> {
+        let id = id.clone();
+        Box::pin(self.blocking(move |s| {
+            s.inspect(|l| {
+                l.accounts()
+                    .filter(|a| window_of_account(&id, &a.id).is_some())
+                    .map(|a| a.view())
+                    .collect()
+            })
+        }))
+    }
+}
+
 impl LedgerStore for FileStore {
     async fn execute(
         &self,
@@ -509,5 +571,9 @@ impl LedgerStore for FileStore {
     async fn hold(&self, id: &HoldId) -> Result<Option<Hold>, LedgerError> {
         let id = id.clone();
         self.blocking(move |s| s.hold_blocking(&id)).await
+    }
+
+    fn gateway(&self) -> &dyn GatewayReads {
+        self
     }
 }

@@ -17,7 +17,9 @@ pub mod store;
 pub use file_store::FileStore;
 pub use pg_store::PgStore;
 pub use service::{LedgerService, system_now};
-pub use store::{AnyStore, Backend, BatchResult, LedgerLocation, LedgerStore};
+pub use store::{
+    AnyStore, Backend, BatchResult, GatewayReads, LedgerLocation, LedgerStore, TaskRecord,
+};
 
 pub mod slot;
 pub mod tools;

@@ -54,6 +54,16 @@ pub struct Behaviour {
     pub slow_first: u32,
     /// Answer 200 with a body that is not JSON.
     pub malformed: bool,
+    /// Accept `POST /api/v1/task` (see [`Behaviour::creates_tasks`]).
+    pub creates: Option<Creates>,
+}
+
+/// How created tasks behave: each is `processing` for `polls` views, then `completed` having
+/// consumed `consume_points` — or `failed` with nothing consumed when its prompt is "fail".
+#[derive(Clone, Copy, Debug)]
+pub struct Creates {
+    pub consume_points: u64,
+    pub polls: u32,
 }
 
 impl Behaviour {
@@ -69,7 +79,17 @@ impl Behaviour {
             delay: Duration::ZERO,
             slow_first: 0,
             malformed: false,
+            creates: None,
         }
+    }
+
+    /// Accepts create-task requests; see [`Creates`].
+    pub fn creates_tasks(mut self, consume_points: u64, polls: u32) -> Self {
+        self.creates = Some(Creates {
+            consume_points,
+            polls,
+        });
+        self
     }
 
     pub fn account(mut self, body: Value) -> Self {
@@ -184,6 +204,9 @@ struct Shared {
     seen: AtomicU32,
     /// Authorized requests seen so far, for `fail_first`.
     authorized: AtomicU32,
+    /// Tasks created with `POST /api/v1/task`: the request, and how often it was viewed.
+    created: Mutex<HashMap<String, (Value, u32)>>,
+    next_task: AtomicU32,
 }
 
 /// A running mock; dropping it stops the server.
@@ -200,6 +223,8 @@ impl MockPiapi {
             requests: Mutex::new(Vec::new()),
             seen: AtomicU32::new(0),
             authorized: AtomicU32::new(0),
+            created: Mutex::new(HashMap::new()),
+            next_task: AtomicU32::new(0),
         });
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -228,6 +253,16 @@ impl MockPiapi {
 
     pub fn request_count(&self) -> usize {
         lock(&self.shared.requests).len()
+    }
+
+    /// How many tasks were created.
+    pub fn created_count(&self) -> usize {
+        lock(&self.shared.created).len()
+    }
+
+    /// The ids of every created task.
+    pub fn task_ids(&self) -> Vec<String> {
+        lock(&self.shared.created).keys().cloned().collect()
     }
 
     /// Changes how later requests are answered.
@@ -299,7 +334,18 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
         );
     }
 
-    let path = request.uri().path();
+    let path = request.uri().path().to_owned();
+    if let Some(creates) = behaviour.creates {
+        if request.method() == Method::POST && path == "/api/v1/task" {
+            return create_task(&shared, creates, request).await;
+        }
+        let id = path.strip_prefix("/api/v1/task/");
+        let created = id.filter(|_| request.method() == Method::GET);
+        if let Some(answer) = created.and_then(|id| view_created(&shared, creates, id)) {
+            return answer;
+        }
+    }
+    let path = path.as_str();
     if request.method() != Method::GET {
         return envelope_error(405, "method not allowed");
     }
@@ -317,6 +363,56 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
         };
     }
     envelope_error(404, "not found")
+}
+
+async fn create_task(shared: &Shared, _creates: Creates, request: Request) -> Response {
+    let Ok(bytes) = axum::body::to_bytes(request.into_body(), 1 << 20).await else {
+        return envelope_error(400, "body too large");
+    };
+    let Ok(body) = serde_json::from_slice::<Value>(&bytes) else {
+        return envelope_error(400, "invalid json");
+    };
+    let n = shared.next_task.fetch_add(1, Ordering::SeqCst);
+    let id = format!("9a1c0000-0000-4000-8000-{n:012x}");
+    lock(&shared.created).insert(id.clone(), (body.clone(), 0));
+    let data = task_view(&id, &body, "pending", None);
+    respond(
+        200,
+        "application/json",
+        json!({"code": 200, "message": "success", "data": data}).to_string(),
+    )
+}
+
+fn view_created(shared: &Shared, creates: Creates, id: &str) -> Option<Response> {
+    let mut created = lock(&shared.created);
+    let (body, polls) = created.get_mut(id)?;
+    *polls += 1;
+    let fails = body["input"]["prompt"] == "fail";
+    let (status, usage) = if *polls <= creates.polls {
+        ("processing", Some((creates.consume_points, 0)))
+    } else if fails {
+        ("failed", Some((0, 0)))
+    } else {
+        ("completed", Some((0, creates.consume_points)))
+    };
+    let data = task_view(id, body, status, usage);
+    Some(respond(
+        200,
+        "application/json",
+        json!({"code": 200, "message": "success", "data": data}).to_string(),
+    ))
+}
+
+fn task_view(id: &str, body: &Value, status: &str, usage: Option<(u64, u64)>) -> Value {
+    let mut meta = json!({"created_at": "2026-11-29T10:00:00Z", "is_using_private_pool": false});
+    if let Some((frozen, consume)) = usage {
+        meta["usage"] = json!({"type": "point", "frozen": frozen, "consume": consume});
+    }
+    json!({
+        "task_id": id, "model": body["model"], "task_type": body["task_type"],
+        "status": status, "input": body["input"], "output": null, "meta": meta,
+        "error": {"code": 0, "message": ""}
+    })
 }
 
 fn envelope_error(status: u16, message: &str) -> Response {

@@ -282,7 +282,7 @@ fn month_start(anchor: i128, n: i64) -> i128 {
     let days = anchor.div_euclid(day_ms);
     let time = anchor.rem_euclid(day_ms);
     let (y, m, d) = civil_from_days(days as i64);
-    let months = i64::from(y) * 12 + i64::from(m - 1) + n;
+    let months = y * 12 + i64::from(m - 1) + n;
     let (y, m) = (months.div_euclid(12), (months.rem_euclid(12) + 1) as u32);
     let d = d.min(days_in_month(y, m));
     i128::from(days_from_civil(y, m, d)) * day_ms + time
