@@ -70,32 +70,46 @@ pub(super) async fn write(tx: &Transaction<'_>, changes: &Changes<'_>) -> Result
         )
         .await?;
     }
-    for t in &changes.new_tasks {
-        let sql = format!(
-            "INSERT INTO ledger_gateway_tasks ({TASK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        );
-        let params: [&(dyn ToSql + Sync); 8] = [
-            &t.hold_id.as_str(),
-            &t.open.key_id.as_str(),
-            &t.open.model,
-            &t.open.task_type,
-            &t.open.quote,
-            &db_time(t.opened_at),
-            &t.task_id.as_ref().map(TaskId::as_str),
-            &t.attached_at.map(db_time),
-        ];
-        run(tx, &sql, &params).await?;
+    if !changes.new_tasks.is_empty() {
+        insert_tasks(tx, &changes.new_tasks).await?;
     }
-    for t in &changes.changed_tasks {
-        let sql =
-            "UPDATE ledger_gateway_tasks SET task_id = $2, attached_at_ms = $3 WHERE hold_id = $1";
-        let params: [&(dyn ToSql + Sync); 3] = [
-            &t.hold_id.as_str(),
-            &t.task_id.as_ref().map(TaskId::as_str),
-            &t.attached_at.map(db_time),
-        ];
-        run(tx, sql, &params).await?;
+    if !changes.changed_tasks.is_empty() {
+        let t = &changes.changed_tasks;
+        let holds: Vec<&str> = t.iter().map(|t| t.hold_id.as_str()).collect();
+        let ids: Vec<Option<&str>> = t
+            .iter()
+            .map(|t| t.task_id.as_ref().map(TaskId::as_str))
+            .collect();
+        let at: Vec<Option<i64>> = t.iter().map(|t| t.attached_at.map(db_time)).collect();
+        let sql = "UPDATE ledger_gateway_tasks AS t SET task_id = u.task_id, attached_at_ms = u.at \
+                   FROM unnest($1::text[], $2::text[], $3::int8[]) AS u(hold_id, task_id, at) \
+                   WHERE t.hold_id = u.hold_id";
+        run(tx, sql, &[&holds, &ids, &at]).await?;
     }
+    Ok(())
+}
+
+/// Every new task row in one statement (a batch of a busy gateway carries hundreds).
+async fn insert_tasks(tx: &Transaction<'_>, tasks: &[&GatewayTask]) -> Result<(), Failure> {
+    let text = |f: fn(&GatewayTask) -> &str| tasks.iter().map(|t| f(t)).collect::<Vec<&str>>();
+    let holds = text(|t| t.hold_id.as_str());
+    let keys = text(|t| t.open.key_id.as_str());
+    let models = text(|t| &t.open.model);
+    let types = text(|t| &t.open.task_type);
+    let quotes = text(|t| &t.open.quote);
+    let opened: Vec<i64> = tasks.iter().map(|t| db_time(t.opened_at)).collect();
+    let ids: Vec<Option<&str>> = tasks
+        .iter()
+        .map(|t| t.task_id.as_ref().map(TaskId::as_str))
+        .collect();
+    let at: Vec<Option<i64>> = tasks.iter().map(|t| t.attached_at.map(db_time)).collect();
+    let sql = format!(
+        "INSERT INTO ledger_gateway_tasks ({TASK_COLUMNS}) SELECT * FROM unnest($1::text[], \
+         $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[], $8::int8[])"
+    );
+    let params: [&(dyn ToSql + Sync); 8] =
+        [&holds, &keys, &models, &types, &quotes, &opened, &ids, &at];
+    run(tx, &sql, &params).await?;
     Ok(())
 }
 
