@@ -19,6 +19,8 @@ CARGO_FUZZ_VERSION="0.13.2"
 # "FUZZ_DIR TARGET [libFuzzer options...]", one per line.
 TARGETS=(
   "mcp-server/fuzz ledger_log -max_len=65536"
+  "mcp-server/fuzz json_reader -max_len=16384"
+  "mcp-server/fuzz catalog_reader -max_len=65536"
 )
 
 log() { printf 'fuzz.sh: %s\n' "$*" >&2; }
