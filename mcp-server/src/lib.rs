@@ -1,4 +1,4 @@
-//! `piapi-billing-mcp`: the MCP front end of the billing core (issue 3).
+//! `piapi-billing-mcp`: the MCP front end of the billing core.
 //!
 //! The binary serves the core's offline tools (estimates, pre-checks, plans, prices, top-up
 //! quotes) and two live tools backed by PiAPI (balance, a task's real cost) to AI assistants,
