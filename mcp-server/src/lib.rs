@@ -14,6 +14,7 @@ pub mod cli;
 pub mod direct;
 pub mod error;
 pub mod http;
+pub mod jsonrpc;
 pub mod ledger;
 pub mod output;
 pub mod piapi_client;
