@@ -1,5 +1,6 @@
 //! Every stdio request gets an answer with its `id`, whatever is wrong with it: lines that are
-//! not readable JSON, invalid requests, tool calls without an arguments object. Each test is a reproduction from the reliability review, run against the real binary.
+//! not readable JSON, invalid requests, tool calls without an arguments object, numbers out of
+//! range. Each test is a reproduction from the reliability review, run against the real binary.
 
 mod common;
 
@@ -251,6 +252,57 @@ async fn non_object_arguments_are_invalid_params_on_every_tool() {
         assert_eq!(code, -32602, "{line}: {message}");
         assert!(message.contains("arguments"), "{line}: {message}");
     }
+}
+
+/// S4: `limit` and `ttl_seconds` errors state the allowed range for every kind of bad number.
+#[tokio::test]
+async fn ledger_number_errors_state_the_range() {
+    let dir = tempdir("ranges");
+    let ledger = format!("file:{}", dir.join("ledger.log").display());
+    let digits = "9".repeat(10_000);
+    let bad = [
+        "-0.0",
+        digits.as_str(),
+        "1e999",
+        "1e-31",
+        "1.5",
+        "-1",
+        "\"7\"",
+    ];
+    let mut lines = Vec::new();
+    for (n, value) in bad.iter().enumerate() {
+        lines.push(format!(
+            r#"{{"jsonrpc":"2.0","id":{},"method":"tools/call","params":{{"name":"list_holds","arguments":{{"limit":{value}}}}}}}"#,
+            100 + n
+        ));
+        lines.push(format!(
+            r#"{{"jsonrpc":"2.0","id":{},"method":"tools/call","params":{{"name":"reserve_credits","arguments":{{"amount_usd":"1","ttl_seconds":{value}}}}}}}"#,
+            200 + n
+        ));
+    }
+    let bytes: Vec<Vec<u8>> = lines.iter().map(|l| l.clone().into_bytes()).collect();
+    let replies = exchange(&["--ledger", &ledger], &bytes, lines.len()).await;
+    for (n, value) in bad.iter().enumerate() {
+        for (id, says) in [
+            (
+                100 + n,
+                "limit: must be a whole number from 1 to 1000, got ",
+            ),
+            (
+                200 + n,
+                "ttl_seconds: must be a whole number from 1 to 2592000, got ",
+            ),
+        ] {
+            let reply = reply_to(&replies, &json!(id));
+            assert_eq!(reply["result"]["isError"], true, "{reply}");
+            let text = reply["result"]["content"][0]["text"]
+                .as_str()
+                .expect("text");
+            assert!(text.starts_with(says), "{value}: {text}");
+            assert!(text.len() < 120, "a long value is clipped: {text}");
+        }
+    }
+    std::fs::remove_dir_all(dir).ok();
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {
