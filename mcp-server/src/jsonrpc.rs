@@ -102,8 +102,17 @@ pub fn check(message: &Value) -> Option<Refusal> {
         };
         return Some(Refusal::new(Value::Null, INVALID_REQUEST, why));
     };
+    let has = |member| object.contains_key(member);
+    if !has("method") && !has("result") && !has("error") {
+        return Some(Refusal::new(
+            object.get("id").map_or(Value::Null, echo),
+            INVALID_REQUEST,
+            "Invalid Request: a message needs a \"method\" (a request or a notification), or a \
+             \"result\" or an \"error\" (a response)",
+        ));
+    }
     // Responses (no `method`) are left to rmcp too: a reply to a reply could start a loop.
-    let id = object.get("id").filter(|_| object.contains_key("method"))?;
+    let id = object.get("id").filter(|_| has("method"))?;
     let echo = echo(id);
     if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
         return Some(Refusal::new(
@@ -155,6 +164,14 @@ fn tool_call_params(params: Option<&Value>) -> Option<String> {
             kind(other),
             quote(other)
         )),
+    }
+}
+
+/// The reply a whole HTTP body needs before rmcp sees it, or `None` when rmcp can take it.
+pub fn check_body(bytes: &[u8]) -> Option<Refusal> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(message) => check(&message),
+        Err(e) => Some(unreadable(bytes, &e)),
     }
 }
 
@@ -373,6 +390,8 @@ mod tests {
         assert!(check(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})).is_none());
         assert!(check(&json!({"jsonrpc": "1.0", "method": "notifications/x"})).is_none());
         assert!(check(&json!({"jsonrpc": "2.0", "id": null, "error": {"code": 1}})).is_none());
+        let neither = check(&json!({"jsonrpc": "2.0", "id": 3, "params": {}})).expect("refused");
+        assert_eq!((neither.id, neither.code), (json!(3), INVALID_REQUEST));
     }
 
     #[test]
