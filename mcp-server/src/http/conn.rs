@@ -6,8 +6,8 @@
 //! served here with hyper's HTTP/1 builder. hyper's own `header_read_timeout` runs from the
 //! moment hyper starts waiting for a request head, which on a keep-alive connection includes the
 //! idle time between requests, so one timer cannot give both an idle timeout and a head timeout;
-//! each connection's [`Clock`] tells the two apart (hyper's timer stays on as a backstop of
-//! both together). Body time is bounded in [`super::body`].
+//! each connection's [`Clock`] tells the two apart instead, and hyper's timer is off (it would
+//! also cost a timer per request). Body time is bounded in [`super::body`].
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -17,10 +17,10 @@ use std::time::Duration;
 
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
@@ -114,8 +114,7 @@ async fn serve_connection(
         })
     };
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(limits.idle_timeout + limits.header_timeout)
+    http.header_read_timeout(None)
         .max_buf_size(MAX_BUFFER_BYTES);
     let connection = http.serve_connection(io, service);
     tokio::pin!(connection);
@@ -155,11 +154,11 @@ enum Phase {
 
 /// A connection's phase and when it started, in one atomic word (phase in the low two bits,
 /// milliseconds since the clock's start above): written by the connection's reads and its
-/// service, read by its expiry, which `changed` wakes.
+/// service, read by its expiry. A request costs a few atomic operations and no timer; the
+/// expiry looks at the word on a tick of its own.
 struct Clock {
     start: Instant,
     state: AtomicU64,
-    changed: Notify,
 }
 
 impl Clock {
@@ -167,7 +166,6 @@ impl Clock {
         Clock {
             start: Instant::now(),
             state: AtomicU64::new(Phase::Idle as u64),
-            changed: Notify::new(),
         }
     }
 
@@ -178,7 +176,6 @@ impl Clock {
     fn set(&self, phase: Phase) {
         self.state
             .store((self.now_ms() << 2) | phase as u64, Ordering::Relaxed);
-        self.changed.notify_one();
     }
 
     /// Bytes arrived: an idle connection has started a request head.
@@ -187,48 +184,37 @@ impl Clock {
         if state & 3 == Phase::Idle as u64 {
             let head = (self.now_ms() << 2) | Phase::Head as u64;
             // Lost only to the service starting the request: then it is Busy, as it should be.
-            if self
+            let _ = self
                 .state
-                .compare_exchange(state, head, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-            {
-                self.changed.notify_one();
-            }
+                .compare_exchange(state, head, Ordering::Relaxed, Ordering::Relaxed);
         }
     }
 
-    fn read(&self) -> (Phase, u64, u64) {
+    fn read(&self) -> (Phase, u64) {
         let state = self.state.load(Ordering::Relaxed);
         let phase = match state & 3 {
             0 => Phase::Idle,
             1 => Phase::Head,
             _ => Phase::Busy,
         };
-        (phase, state >> 2, state)
+        (phase, state >> 2)
     }
 
     /// Resolves when the connection has been idle for `idle` or on one request head for
-    /// `head`, with the reason.
+    /// `head`, with the reason: checked four times per the shorter of the two, so a timeout
+    /// is enforced at most a quarter late.
     async fn expiry(&self, idle: Duration, head: Duration) -> &'static str {
+        let mut tick = tokio::time::interval((idle.min(head) / 4).max(Duration::from_millis(10)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let (phase, since_ms, state) = self.read();
-            let (limit, why) = match phase {
-                Phase::Idle => (idle, "idle timeout"),
-                Phase::Head => (head, "request head timeout"),
+            tick.tick().await;
+            let (phase, since_ms) = self.read();
+            let elapsed = Duration::from_millis(self.now_ms().saturating_sub(since_ms));
+            match phase {
+                Phase::Idle if elapsed >= idle => return "idle timeout",
+                Phase::Head if elapsed >= head => return "request head timeout",
                 // A request's body and answer are bounded elsewhere.
-                Phase::Busy => {
-                    self.changed.notified().await;
-                    continue;
-                }
-            };
-            let deadline = self.start + Duration::from_millis(since_ms) + limit;
-            tokio::select! {
-                () = tokio::time::sleep_until(deadline) => {
-                    if self.state.load(Ordering::Relaxed) == state {
-                        return why;
-                    }
-                }
-                () = self.changed.notified() => {}
+                _ => {}
             }
         }
     }
