@@ -195,7 +195,7 @@ async def main():
         print(json.dumps({
             "flood": {"trickling": args.connections, "idle": args.idle, "body_bytes": args.body_bytes,
                       "content_length": args.content_length, "hold_s": args.hold,
-                      "server_args": args.server_args, "seconds_to_start_all": round(left - started, 1)},
+                      "server_args": args.server_args, "seconds_held": round(left - started, 1)},
             "rss_kib": {
                 "idle": idle,
                 "peak_during": max(during, default=None),
