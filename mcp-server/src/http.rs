@@ -2,20 +2,20 @@
 //!
 //! Guards on `/mcp`, outermost first, each a tower layer (axum middleware), as
 //! apollo-mcp-server arranges its auth and origin checks:
-//! - a repeated `Host`, `Origin` or `Authorization` header is refused with 400 ([`guards`]):
+//! - a repeated `Host`, `Origin` or `Authorization` header is refused with 400 (`http/guards.rs`):
 //!   the checks below would otherwise see only the first one;
 //! - a bearer token, required whenever the server binds a non-loopback address (anyone on the
 //!   network could otherwise spend the operator's PiAPI key through `check_balance` and read
 //!   the account); the scheme is case-insensitive (RFC 7235);
 //! - `Accept: */*` (curl's default) and a missing `Accept` are read as accepting both JSON and
 //!   event streams, which rmcp requires to be named;
-//! - the request body ([`body`]): its length limit (413), the time allowed to send it (408),
+//! - the request body (`http/body.rs`): its length limit (413), the time allowed to send it (408),
 //!   the memory shared by all bodies in flight (503), and a body that is not a JSON-RPC
 //!   message (400 with a JSON-RPC error, rather than rmcp's 415);
 //! - rmcp's `Host` allow-list (DNS rebinding) and `Origin` allow-list (a browser page on a
 //!   foreign origin gets 403; rmcp leaves this off by default, so it is switched on here).
 //!
-//! Connections ([`conn`]) are capped in number and closed when idle, when a request head
+//! Connections (`http/conn.rs`) are capped in number and closed when idle, when a request head
 //! takes too long, or when a body does; memory freed after a flood is handed back to the
 //! system. Requests are served statelessly: no legacy `Mcp-Session-Id` sessions to expire
 //! under clients that never re-initialize, and every tool here answers in one response.

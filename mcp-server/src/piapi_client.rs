@@ -10,7 +10,7 @@
 //! come from this module's own wording or from transport errors (which carry URLs, and the base
 //! URL is checked to hold no credentials), and every message built from text the transport
 //! supplied is scrubbed of the key before it leaves. PiAPI's bodies are scrubbed where they
-//! enter, in [`PiapiClient::read_body`], successful ones included: a body that echoes the key
+//! enter, in `PiapiClient::read_body`, successful ones included: a body that echoes the key
 //! (an account named after it, a task whose model is it) would otherwise carry it into a tool
 //! result and into rmcp's logs of that result, and no later path has to remember. Redirects are
 //! not followed, because the key is a custom header that an HTTP client would carry to the new

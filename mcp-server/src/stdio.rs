@@ -4,7 +4,7 @@
 //! a message through several untagged enums (the message kind, then one of ~20 request types),
 //! each buffering and re-walking the whole message, so the arguments of a 1,000-task
 //! `estimate_cost` (170 KB, nearly all of the message) were walked a dozen times: 20 million
-//! instructions per call under callgrind. [`decode`] parses the line once into a [`Value`],
+//! instructions per call under callgrind. `decode` parses the line once into a [`Value`],
 //! lifts the arguments of a `tools/call` out before rmcp sees the envelope, and puts them back
 //! into the typed request untouched: 8 million.
 //!

@@ -394,7 +394,10 @@ async fn a_body_echoing_the_key_is_scrubbed_from_the_error() {
     assert_no_leak(&outcome, &mock);
     let text = outcome.unwrap_err().to_string();
     assert!(!text.contains(&CANARY[..8]), "{text}");
-    assert!(text.contains(r#""xxxxxxxxxxxxxxxxxxxxxxxxxxxx***""#), "{text}");
+    assert!(
+        text.contains(r#""xxxxxxxxxxxxxxxxxxxxxxxxxxxx***""#),
+        "{text}"
+    );
 }
 
 #[tokio::test]
