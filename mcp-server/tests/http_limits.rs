@@ -1,5 +1,5 @@
-//! The HTTP server under hostile clients, against the real binary: the review's H2-H5
-//! reproductions, each connection limit and timeout, and a flood of slow connections with the
+//! The HTTP server under hostile clients, against the real binary: tokens, repeated headers,
+//! malformed bodies, each connection limit and timeout, and a flood of slow connections with the
 //! server's resident memory watched from `/proc`.
 
 mod common;
@@ -105,7 +105,7 @@ async fn closed_within(stream: &mut TcpStream, within: Duration) -> Option<(Dura
     }
 }
 
-/// H2: a padded or blank token is refused at start, where it would otherwise lock every client
+/// A padded or blank token is refused at start, where it would otherwise lock every client
 /// out with 401.
 #[tokio::test]
 async fn tokens_no_client_could_present_are_refused_at_start() {
@@ -128,7 +128,7 @@ async fn tokens_no_client_could_present_are_refused_at_start() {
     }
 }
 
-/// H3: the Bearer scheme is case-insensitive. H4: a repeated Authorization is refused.
+/// The Bearer scheme is case-insensitive, and a repeated Authorization is refused.
 #[tokio::test]
 async fn bearer_in_any_case_and_no_repeated_authorization() {
     let server = HttpServer::start(
@@ -159,7 +159,7 @@ async fn bearer_in_any_case_and_no_repeated_authorization() {
     }
 }
 
-/// H4: two Origin headers are refused in either order (the first used to decide alone).
+/// Two Origin headers are refused in either order (the first used to decide alone).
 #[tokio::test]
 async fn repeated_origin_headers_are_refused() {
     let server = HttpServer::start(&["--http", "127.0.0.1:0"], &[]).await;
@@ -180,7 +180,7 @@ async fn repeated_origin_headers_are_refused() {
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
-/// H5: a body that is not a JSON-RPC message gets 400 with a JSON-RPC error (not 415);
+/// A body that is not a JSON-RPC message gets 400 with a JSON-RPC error (not 415);
 /// `Accept: */*` and no Accept are served like the explicit pair.
 #[tokio::test]
 async fn malformed_bodies_get_json_rpc_errors_and_any_accept_works() {
@@ -248,7 +248,7 @@ async fn malformed_bodies_get_json_rpc_errors_and_any_accept_works() {
     }
 }
 
-/// H1: an idle connection is closed after --idle-timeout, before the first request and
+/// An idle connection is closed after --idle-timeout, before the first request and
 /// between keep-alive requests.
 #[tokio::test]
 async fn idle_connections_are_closed() {
@@ -270,7 +270,7 @@ async fn idle_connections_are_closed() {
     assert!(after >= Duration::from_millis(900), "{after:?}");
 }
 
-/// H1: a request head trickled a byte at a time is cut off after --header-timeout, though
+/// A request head trickled a byte at a time is cut off after --header-timeout, though
 /// the connection is never idle.
 #[tokio::test]
 async fn a_trickled_request_head_is_cut_off() {
@@ -313,7 +313,7 @@ async fn a_trickled_request_head_is_cut_off() {
     assert!(after < Duration::from_secs(5), "{after:?}");
 }
 
-/// H1: a body that does not arrive within --body-timeout gets 408 and the connection closes.
+/// A body that does not arrive within --body-timeout gets 408 and the connection closes.
 #[tokio::test]
 async fn a_trickled_body_times_out() {
     let server = HttpServer::start(&["--http", "127.0.0.1:0", "--body-timeout", "1s"], &[]).await;
@@ -345,7 +345,7 @@ async fn a_trickled_body_times_out() {
     );
 }
 
-/// H1: a declared body over the limit is refused before it is read, and one the shared body
+/// A declared body over the limit is refused before it is read, and one the shared body
 /// memory cannot hold gets 503 with Retry-After, while a small call still passes.
 #[tokio::test]
 async fn large_bodies_are_refused_unread_and_shed_when_memory_is_short() {
@@ -375,7 +375,7 @@ async fn large_bodies_are_refused_unread_and_shed_when_memory_is_short() {
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
-/// H1: at --max-connections, a further client waits to be accepted until a slot frees.
+/// At --max-connections, a further client waits to be accepted until a slot frees.
 #[tokio::test]
 async fn connections_beyond_the_cap_wait() {
     let server = HttpServer::start(&["--http", "127.0.0.1:0", "--max-connections", "2"], &[]).await;

@@ -1,6 +1,6 @@
 //! The PiAPI key never reaches a result or a log, even when a *successful* PiAPI body echoes
 //! it: the real binary at TRACE logging against a local PiAPI whose account is named after the
-//! key and whose tasks carry it as their model and in their input (the review's K1).
+//! key and whose tasks carry it as their model and in their input.
 
 mod common;
 mod support;

@@ -1,6 +1,6 @@
 //! Every stdio request gets an answer with its `id`, whatever is wrong with it: lines that are
 //! not readable JSON, invalid requests, tool calls without an arguments object, numbers out of
-//! range. Each test is a reproduction from the reliability review, run against the real binary.
+//! range. Each runs against the real binary.
 
 mod common;
 
@@ -83,7 +83,7 @@ fn deep(depth: usize) -> String {
     format!("{}{}", "[".repeat(depth), "]".repeat(depth))
 }
 
-/// S1: invalid UTF-8, nesting past 128 levels on the rmcp path, and a line over 16 MiB each
+/// Invalid UTF-8, nesting past 128 levels on the rmcp path, and a line over 16 MiB each
 /// get an error with their id, and the server goes on to answer the next request.
 #[tokio::test]
 async fn unreadable_lines_are_answered_with_their_id() {
@@ -128,7 +128,7 @@ async fn unreadable_lines_are_answered_with_their_id() {
     assert_eq!(reply_to(&replies, &json!(5))["result"], json!({}));
 }
 
-/// S1 (the finding's own case): the deep `reserve_credits` against a ledger file.
+/// A deep `reserve_credits` against a ledger file, as a client sent it.
 #[tokio::test]
 async fn a_deep_ledger_call_is_answered() {
     let dir = tempdir("deep");
@@ -147,7 +147,7 @@ async fn a_deep_ledger_call_is_answered() {
     std::fs::remove_dir_all(dir).ok();
 }
 
-/// S2: error replies always carry `id`: the request's when it can be echoed, else `null`.
+/// Error replies always carry `id`: the request's when it can be echoed, else `null`.
 #[tokio::test]
 async fn invalid_requests_are_answered_with_an_id_member() {
     let digits = "1".repeat(10_000);
@@ -210,7 +210,7 @@ async fn invalid_requests_are_answered_with_an_id_member() {
     );
 }
 
-/// S3: a `tools/call` whose `arguments` is not an object, or that has no params, is Invalid
+/// A `tools/call` whose `arguments` is not an object, or that has no params, is Invalid
 /// params (-32602) naming `arguments`, on every tool.
 #[tokio::test]
 async fn non_object_arguments_are_invalid_params_on_every_tool() {
@@ -254,7 +254,7 @@ async fn non_object_arguments_are_invalid_params_on_every_tool() {
     }
 }
 
-/// S4: `limit` and `ttl_seconds` errors state the allowed range for every kind of bad number.
+/// `limit` and `ttl_seconds` errors state the allowed range for every kind of bad number.
 #[tokio::test]
 async fn ledger_number_errors_state_the_range() {
     let dir = tempdir("ranges");
