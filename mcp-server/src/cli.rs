@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::direct::DirectTools;
 use crate::error::Error;
-use crate::http::{DEFAULT_MAX_BODY_BYTES, HttpOptions};
+use crate::http::{DEFAULT_MAX_BODY_BYTES, HttpOptions, Limits};
 use crate::piapi_client::PiapiClient;
 use crate::server::{AppState, BillingServer, SERVER_NAME};
 
@@ -79,6 +79,11 @@ pub struct Cli {
     /// Largest HTTP request body accepted, in bytes; larger requests get 413.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
+
+    /// HTTP connection and body limits: --max-connections, --header-timeout, --body-timeout,
+    /// --idle-timeout, --max-body-memory.
+    #[command(flatten)]
+    pub http_limits: Limits,
 
     /// Use this catalog file instead of the built-in one (same JSON format as
     /// shared/catalog/2026-11.json).
@@ -224,6 +229,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                         allowed_hosts: cli.allowed_hosts,
                         allowed_origins: cli.allowed_origins,
                         max_body_bytes: cli.max_body_bytes,
+                        limits: cli.http_limits,
                     };
                     options.validate()?;
                     runtime(true)?.block_on(async {

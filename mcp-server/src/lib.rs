@@ -15,6 +15,7 @@ pub mod clock;
 pub mod direct;
 pub mod error;
 pub mod http;
+pub mod jsonrpc;
 pub mod ledger;
 pub mod output;
 pub mod piapi_client;

@@ -8,9 +8,13 @@
 //! The key is sent in the `x-api-key` header, marked sensitive, and nowhere else. It is never
 //! formatted: [`SecretKey`] prints `***`, logs name endpoints and statuses only, error details
 //! come from this module's own wording or from transport errors (which carry URLs, and the base
-//! URL is checked to hold no credentials), and every message built from text PiAPI or the
-//! transport supplied is scrubbed of the key before it leaves. Redirects are not followed,
-//! because the key is a custom header that an HTTP client would carry to the new host.
+//! URL is checked to hold no credentials), and every message built from text the transport
+//! supplied is scrubbed of the key before it leaves. PiAPI's bodies are scrubbed where they
+//! enter, in `PiapiClient::read_body`, successful ones included: a body that echoes the key
+//! (an account named after it, a task whose model is it) would otherwise carry it into a tool
+//! result and into rmcp's logs of that result, and no later path has to remember. Redirects are
+//! not followed, because the key is a custom header that an HTTP client would carry to the new
+//! host.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -91,6 +95,45 @@ impl SecretKey {
     /// safe to show: scrubbed first, then clipped, so a clip cannot leave half a key behind.
     fn redact(&self, text: &str) -> String {
         clip(&self.scrub(text))
+    }
+
+    /// Scrubs every string, member name and number of a parsed body. The depth is bounded by
+    /// serde_json's parser (128 levels), so the recursion is too.
+    fn scrub_value(&self, value: &mut Value) {
+        match value {
+            Value::String(text) => self.scrub_in_place(text),
+            Value::Number(number) if self.may_hold(&number.to_string()) => {
+                *value = Value::String(self.scrub(&number.to_string()));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.scrub_value(item)),
+            Value::Object(members) => {
+                if members.keys().any(|name| self.may_hold(name)) {
+                    *members = std::mem::take(members)
+                        .into_iter()
+                        .map(|(name, item)| (self.scrub(&name), item))
+                        .collect();
+                }
+                members.values_mut().for_each(|item| self.scrub_value(item));
+            }
+            _ => {}
+        }
+    }
+
+    fn scrub_in_place(&self, text: &mut String) {
+        if self.may_hold(text) {
+            *text = self.scrub(text);
+        }
+    }
+
+    /// Whether `text` could hold the key or a clipped start of it: the cheap test that spares
+    /// every other string of a body the full [`SecretKey::scrub`].
+    fn may_hold(&self, text: &str) -> bool {
+        let start = self
+            .0
+            .char_indices()
+            .nth(6)
+            .map_or(&*self.0, |(at, _)| &self.0[..at]);
+        !self.0.is_empty() && text.contains(start)
     }
 }
 
@@ -471,20 +514,31 @@ impl PiapiClient {
                 )));
             }
             code => {
-                let said =
-                    envelope_message(body).map(|m| format!(": {}", self.config.api_key.redact(&m)));
+                let said = self
+                    .read_body(body)
+                    .ok()
+                    .and_then(|body| envelope_message(&body))
+                    .map(|m| format!(": {}", clip(&m)));
                 return fatal(PiapiError::Refused(format!(
                     "{endpoint} answered HTTP {code}{}",
                     said.unwrap_or_default()
                 )));
             }
         }
-        serde_json::from_slice(body).map_err(|e| {
+        self.read_body(body).map_err(|e| {
             Failure::Fatal(PiapiError::Malformed(format!(
                 "{endpoint} answered HTTP {} with a body that is not JSON ({e})",
                 status.as_u16()
             )))
         })
+    }
+
+    /// Parses a PiAPI body and scrubs the key out of it: the one way a body enters, so neither
+    /// a result built from it nor a message quoting it can carry the key.
+    fn read_body(&self, body: &[u8]) -> Result<Value, serde_json::Error> {
+        let mut value = serde_json::from_slice(body)?;
+        self.config.api_key.scrub_value(&mut value);
+        Ok(value)
     }
 
     /// A body that PiAPI sent but the core could not read; an error code inside the envelope
@@ -607,10 +661,8 @@ fn validate_task_id(task_id: &str) -> Result<&str, PiapiError> {
 }
 
 /// The `message` of a PiAPI envelope in an error body.
-fn envelope_message(body: &[u8]) -> Option<String> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    value
-        .get("message")
+fn envelope_message(body: &Value) -> Option<String> {
+    body.get("message")
         .and_then(Value::as_str)
         .filter(|m| !m.is_empty())
         .map(str::to_owned)
@@ -651,6 +703,8 @@ fn now_rfc3339() -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
@@ -764,6 +818,33 @@ mod tests {
             "{}",
             key.redact(&long)
         );
+    }
+
+    #[test]
+    fn bodies_are_scrubbed_where_they_enter() {
+        let client = PiapiClient::new(
+            PiapiConfig::new(DEFAULT_BASE_URL, SecretKey::new("sk-live-123")).unwrap(),
+        )
+        .unwrap();
+        let body =
+            br#"{"data":{"name":"sk-live-123","sk-live-123":1,"deep":[{"m":"x sk-live-1\u2026"}],
+            "plain":"acme","n":42}}"#;
+        let value = client.read_body(body).unwrap();
+        let text = value.to_string();
+        assert!(!text.contains("sk-live-1"), "{text}");
+        assert_eq!(value["data"]["name"], "***");
+        assert_eq!(value["data"]["***"], 1);
+        assert_eq!(value["data"]["deep"][0]["m"], "x ***…");
+        assert_eq!(
+            (&value["data"]["plain"], &value["data"]["n"]),
+            (&json!("acme"), &json!(42))
+        );
+        let numeric = PiapiClient::new(
+            PiapiConfig::new(DEFAULT_BASE_URL, SecretKey::new("12345678901")).unwrap(),
+        )
+        .unwrap();
+        let value = numeric.read_body(br#"{"id":12345678901}"#).unwrap();
+        assert_eq!(value["id"], "***");
     }
 
     #[test]
