@@ -36,7 +36,14 @@ const card = {
 function start() {
   // Shown only where scripts run: without them the card is its static <noscript> text.
   $("waiting").hidden = false;
-  card.local = localEngine().then((engine) => ({ engine }), (error) => ({ error }));
+  card.local = localEngine().then(
+    (engine) => {
+      // Milliseconds since this document started loading (read by the browser test).
+      document.body.dataset.wasmReadyMs = performance.now().toFixed(1);
+      return { engine };
+    },
+    (error) => ({ error }),
+  );
   card.bridge = connect({ onNotification, onRequest });
   document.addEventListener("click", onLinkClick);
   $("reserve-button").addEventListener("click", reserve);
