@@ -5,10 +5,10 @@
 #
 # It installs what the tests need (idempotent, fast when present), starts a local PostgreSQL
 # for the ledger tests, builds the WASM package and the estimate card the MCP server embeds,
-# runs the Rust tests of every crate, checks that the core builds for wasm32, then runs the WASM
-# package tests (Node, headless Chromium), the estimate card in a test host (headless Chromium)
-# and the MCP external-client tests (Python SDK, conformance suite). Any failure stops the run
-# with a non-zero exit.
+# runs the Rust tests of every crate and a short run of every fuzz target, checks that the core
+# builds for wasm32, then runs the WASM package tests (Node, headless Chromium), the estimate
+# card in a test host (headless Chromium) and the MCP external-client tests (Python SDK,
+# conformance suite). Any failure stops the run with a non-zero exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -32,6 +32,9 @@ bash scripts/build-wasm.sh
 step "Rust tests (every crate: core, golden vectors, MCP server, ledger, wasm crate on the host)"
 cargo test --workspace --locked
 
+step "fuzz targets, a short run each from their committed seeds (scripts/fuzz.sh)"
+bash scripts/fuzz.sh 20
+
 step "the billing core builds for wasm32-unknown-unknown"
 cargo build --locked -p piapi-billing --target wasm32-unknown-unknown
 
@@ -43,5 +46,6 @@ SKIP_WASM_BUILD=1 bash scripts/test-app.sh
 
 step "MCP server with clients that are not ours (Python SDK, conformance suite)"
 bash scripts/test-mcp-clients.sh
+bash scripts/test-install.sh  # npx, the MCP Bundle, crates.io, the MCP Registry entry
 
 step "all test suites passed"

@@ -1,4 +1,4 @@
-//! Durable reserve+settle pairs per second on one hot account (issue 5's benchmark).
+//! Durable reserve+settle pairs per second on one hot account.
 //!
 //!   cargo run --release -p piapi-billing-mcp --example ledger_bench -- LEDGER_URL [PAIRS] [CLIENTS...]
 //!

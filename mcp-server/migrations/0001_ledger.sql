@@ -1,4 +1,4 @@
--- The hold ledger (issue 5). Amounts are whole PiAPI points (1 USD = 10,000,000 points), so
+-- The hold ledger. Amounts are whole PiAPI points (1 USD = 10,000,000 points), so
 -- sums are exact integers; times are milliseconds since the Unix epoch on the ledger's clock.
 
 CREATE TABLE ledger_accounts (

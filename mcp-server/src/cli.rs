@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use piapi_billing::{Billing, Catalog, EstimateArgs, ListPricesArgs, TaskSpec};
+use piapi_billing::{Billing, Catalog, CatalogReportArgs, EstimateArgs, ListPricesArgs, TaskSpec};
 use rmcp::ServiceExt;
 use serde_json::Value;
 
@@ -103,6 +103,18 @@ pub struct Cli {
     )]
     pub ledger: Option<String>,
 
+    /// Start even when the ledger cannot be used (wrong password, missing database, a damaged
+    /// file): its tools then answer with the reason, and it is retried in the background.
+    /// Without this flag such a ledger stops the server at start with a non-zero exit.
+    #[arg(long)]
+    pub ledger_optional: bool,
+
+    /// Repair the file ledger named by --ledger (or the default one) and exit: keep every
+    /// record before the first damage, move the rest byte for byte to PATH.damaged (nothing
+    /// is deleted), and print what moved. Stop the servers sharing the file first.
+    #[arg(long)]
+    pub ledger_repair: bool,
+
     /// Do not offer the estimate card (an MCP App: an interactive view of estimate_cost and
     /// precheck_credits results) to hosts that render MCP Apps; they then get the same tool
     /// list and results as any other client.
@@ -127,6 +139,19 @@ pub enum Command {
         #[arg(value_name = "QUERY")]
         query: Option<String>,
     },
+    /// How far to trust the catalog: rows by confidence, status, age and charge timing, the
+    /// conflicting prices, the unpriced services and the stale rows.
+    CatalogReport {
+        /// The day ages are measured from (YYYY-MM-DD); default today (UTC).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Days after which a confirmed price is stale (default 90).
+        #[arg(long, value_name = "DAYS")]
+        stale_after: Option<u64>,
+        /// Print the catalog_report tool's JSON instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Entry point of the binary.
@@ -142,6 +167,9 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> Result<(), Error> {
+    if cli.ledger_repair {
+        return repair_ledger(cli.ledger.as_deref());
+    }
     if cli.command.is_none() && cli.http.is_some() {
         // The tool schemas are generated on the second core while this one loads the catalog
         // (stdio builds them after its `initialize` reply instead; see `serve_stdio`).
@@ -157,6 +185,21 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             query,
             ..ListPricesArgs::default()
         })?),
+        Some(Command::CatalogReport {
+            as_of,
+            stale_after,
+            json,
+        }) => {
+            let report = billing.catalog_report(&CatalogReportArgs {
+                as_of: Some(as_of.unwrap_or_else(crate::clock::today)),
+                stale_after_days: stale_after,
+            })?;
+            if json {
+                print_json(&report)
+            } else {
+                print_text(&crate::report::summary(&report))
+            }
+        }
         None => {
             init_logging();
             let piapi = PiapiClient::from_env().map_err(|e| Error::Piapi(e.to_string()))?;
@@ -165,8 +208,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                     "PIAPI_API_KEY is not set: check_balance and get_task_cost will explain how to set it"
                 );
             }
-            let ledger = crate::ledger::slot::from_flag(cli.ledger.as_deref())
-                .map_err(|e| Error::Config(e.to_string()))?;
+            let ledger =
+                crate::ledger::slot::from_flag(cli.ledger.as_deref()).map_err(Error::Config)?;
             let mut state = AppState::new(billing, piapi);
             if let Some(slot) = &ledger {
                 state = state.with_ledger(slot.clone());
@@ -175,10 +218,12 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 state = state.without_app();
             }
             let server = BillingServer::new(state);
-            let start_ledger = || {
-                if let Some(slot) = &ledger {
-                    slot.start_background();
+            let start_ledger = || async {
+                match &ledger {
+                    Some(slot) => slot.start_or_explain(cli.ledger_optional).await,
+                    None => Ok(()),
                 }
+                .map_err(Error::Config)
             };
             match cli.http {
                 Some(addr) => {
@@ -191,17 +236,26 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                     };
                     options.validate()?;
                     runtime(true)?.block_on(async {
-                        start_ledger();
+                        start_ledger().await?;
                         crate::http::serve(server, options).await
                     })
                 }
                 None => runtime(false)?.block_on(async {
-                    start_ledger();
+                    start_ledger().await?;
                     serve_stdio(server).await
                 }),
             }
         }
     }
+}
+
+/// `--ledger-repair`: repairs a file ledger and prints what it did on stderr.
+fn repair_ledger(flag: Option<&str>) -> Result<(), Error> {
+    let report = crate::ledger::repair::repair_flag(flag).map_err(Error::Config)?;
+    for line in report.lines {
+        eprintln!("{SERVER_NAME}: {line}");
+    }
+    Ok(())
 }
 
 /// Serves MCP on stdin/stdout until the client closes stdin.
@@ -314,6 +368,14 @@ fn parse_estimate_input(text: &str) -> Result<EstimateArgs, piapi_billing::Error
             })
         }
     }
+}
+
+fn print_text(text: &str) -> Result<(), Error> {
+    use std::io::Write as _;
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::io("cannot write to stdout", e))
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {

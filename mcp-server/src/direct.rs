@@ -98,6 +98,10 @@ impl DirectTools {
         };
         let name = &*call.params.name;
         tools::find(name)?;
+        // The report measures ages from today, which the rmcp tool fills in from the clock.
+        if name == "catalog_report" {
+            return None;
+        }
         if name == "precheck_credits" && self.needs_live_balance(arguments) {
             return None;
         }

@@ -12,6 +12,7 @@
 pub mod app;
 pub mod args;
 pub mod cli;
+pub mod clock;
 pub mod direct;
 pub mod error;
 pub mod http;
@@ -19,6 +20,7 @@ pub mod ledger;
 pub mod output;
 pub mod piapi_client;
 pub mod prompts;
+pub mod report;
 pub mod resources;
 pub mod schema;
 pub mod server;

@@ -10,9 +10,9 @@
 //! so the schemas clients see are generated once, portable, and not cached by rmcp.
 
 use piapi_billing::{
-    CheckBalanceResult, EstimateArgs, EstimateResult, Funds, GetTaskCostArgs, ListPricesArgs,
-    ListPricesResult, NoArgs, PlansResult, PrecheckArgs, PrecheckResult, PriceInputs,
-    PriceInputsArgs, QuoteTopUpArgs, TaskCostResult, TopUpQuote,
+    CatalogReport, CatalogReportArgs, CheckBalanceResult, EstimateArgs, EstimateResult, Funds,
+    GetTaskCostArgs, ListPricesArgs, ListPricesResult, NoArgs, PlansResult, PrecheckArgs,
+    PrecheckResult, PriceInputs, PriceInputsArgs, QuoteTopUpArgs, TaskCostResult, TopUpQuote,
 };
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{tool, tool_router};
@@ -200,6 +200,37 @@ impl BillingServer {
         self.state
             .billing
             .price_inputs(&args)
+            .map(Structured)
+            .map_err(core_error)
+    }
+
+    #[tool(
+        input_schema = schema::input::<CatalogReportArgs>(),
+        output_schema = schema::output::<CatalogReport>(),
+        title = "Catalog report",
+        description = "How far to trust the price catalog: rows counted by confidence (official, \
+            conflicting, derived, proxy, third-party, assumed, overlay), status (active, \
+            discontinued, unpriced), age (fresh, stale, unconfirmed: a price confirmed more than \
+            stale_after_days, default 90, before as_of is stale) and charge timing (at_creation \
+            or on_completion), with the lists behind them: the rows whose published sources \
+            disagree (with each source's figure), the services PiAPI lists without a price \
+            (with the reason) and the stale rows. as_of defaults to today (UTC). Offline.",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    fn catalog_report(
+        &self,
+        Parameters(args): Parameters<CoreArgs<CatalogReportArgs>>,
+    ) -> Result<Structured<CatalogReport>, String> {
+        let mut args = args.parse().map_err(core_error)?;
+        args.as_of.get_or_insert_with(crate::clock::today);
+        self.state
+            .billing
+            .catalog_report(&args)
             .map(Structured)
             .map_err(core_error)
     }

@@ -76,7 +76,10 @@ async fn plans_and_prices_print_the_tool_json() {
     let prices: Value = serde_json::from_str(&out).expect("JSON");
     let entries = prices["entries"].as_array().expect("entries");
     assert!(
-        !entries.is_empty() && entries.iter().all(|e| e["model"] == "veo3"),
+        !entries.is_empty()
+            && entries
+                .iter()
+                .all(|e| e["model"].as_str().is_some_and(|m| m.starts_with("veo3"))),
         "{prices}"
     );
 }
@@ -148,4 +151,39 @@ async fn a_price_overlay_changes_the_estimate_and_is_named() {
     assert_eq!(after["overlay"], "negotiated", "{after}");
     assert_eq!(after["total_max_usd"], "1.80", "{after}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `catalog-report` answers what the core's `catalog_report` answers (the MCP tool and the
+/// WebAssembly package run the same golden vectors), and its summary names the counts.
+#[tokio::test]
+async fn catalog_report_prints_the_core_answer_and_a_summary() {
+    let (ok, out, err) = run(&["catalog-report", "--as-of", "2026-12-01", "--json"], None).await;
+    assert!(ok, "{err}");
+    let cli: Value = serde_json::from_str(&out).expect("JSON on stdout");
+    let args = piapi_billing::CatalogReportArgs {
+        as_of: Some("2026-12-01".into()),
+        stale_after_days: None,
+    };
+    let core = piapi_billing::Billing::new()
+        .catalog_report(&args)
+        .expect("a report");
+    assert_eq!(cli, serde_json::to_value(core).unwrap());
+
+    let (ok, summary, err) = run(&["catalog-report", "--as-of", "2026-12-01"], None).await;
+    assert!(ok, "{err}");
+    let rows = cli["rows"].as_u64().unwrap();
+    assert!(
+        summary.contains(&format!("{rows} rows, as of 2026-12-01")),
+        "{summary}"
+    );
+    let conflicting = cli["conflicting"].as_array().unwrap().len();
+    assert!(
+        summary.contains(&format!(
+            "conflicting prices (the estimate spans every figure): {conflicting}"
+        )),
+        "{summary}"
+    );
+    let (ok, _, err) = run(&["catalog-report", "--as-of", "yesterday"], None).await;
+    assert!(!ok);
+    assert!(err.contains("as_of: must be a date as YYYY-MM-DD"), "{err}");
 }

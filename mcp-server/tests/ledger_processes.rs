@@ -7,54 +7,14 @@ mod ledger_common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use ledger_common::mcp::{self, call};
 use ledger_common::*;
 use piapi_billing::ledger::{AccountView, HoldState};
 use piapi_billing_mcp::ledger::{FileStore, PgStore};
-use rmcp::model::CallToolRequestParams;
-use rmcp::service::{Peer, RunningService};
-use rmcp::transport::TokioChildProcess;
-use rmcp::{RoleClient, ServiceExt};
-use serde_json::{Value, json};
-
-struct Server {
-    client: RunningService<RoleClient, ()>,
-    pid: u32,
-}
-
-async fn start_server(ledger: &str) -> Server {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_piapi-billing-mcp"));
-    cmd.arg("--ledger")
-        .arg(ledger)
-        .env_remove("PIAPI_API_KEY")
-        .env("RUST_LOG", "warn");
-    let (transport, _) = TokioChildProcess::builder(cmd)
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn the server");
-    let pid = transport.id().expect("a child pid");
-    let client = ().serve(transport).await.expect("MCP initialize");
-    Server { client, pid }
-}
-
-/// A tool call: the structured result, or the error text of an `isError` result.
-async fn call(peer: &Peer<RoleClient>, tool: &'static str, args: Value) -> Result<Value, String> {
-    let Value::Object(args) = args else {
-        panic!("arguments must be an object")
-    };
-    let result = peer
-        .call_tool(CallToolRequestParams::new(tool).with_arguments(args))
-        .await
-        .map_err(|e| format!("transport: {e}"))?;
-    if result.is_error == Some(true) {
-        let content = serde_json::to_value(&result.content).unwrap();
-        return Err(content[0]["text"].as_str().unwrap_or_default().to_string());
-    }
-    Ok(result.structured_content.expect("structured content"))
-}
+use serde_json::json;
 
 enum Backend {
     File(PathBuf),
@@ -135,7 +95,7 @@ async fn no_overspend_across_processes(backend: Backend) {
     let url = backend.url();
     let mut servers = Vec::new();
     for _ in 0..3 {
-        servers.push(start_server(&url).await);
+        servers.push(mcp::start(&["--ledger", &url]).await);
     }
     call(
         servers[0].client.peer(),
@@ -214,7 +174,7 @@ async fn no_overspend_across_processes(backend: Backend) {
 /// acknowledged hold is there and the books balance.
 async fn acknowledged_holds_survive_sigkill(backend: Backend) {
     let url = backend.url();
-    let server = start_server(&url).await;
+    let server = mcp::start(&["--ledger", &url]).await;
     call(
         server.client.peer(),
         "grant_credits",
@@ -255,7 +215,7 @@ async fn acknowledged_holds_survive_sigkill(backend: Backend) {
     let acked: BTreeSet<String> = acked.lock().unwrap().iter().cloned().collect();
     drop(server);
 
-    let restarted = start_server(&url).await;
+    let restarted = mcp::start(&["--ledger", &url]).await;
     let listed = call(
         restarted.client.peer(),
         "list_holds",

@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use ledger_common::*;
 use piapi_billing::ledger::{Command, HoldId, HoldState, Outcome, ReleaseCause};
-use piapi_billing_mcp::ledger::{
-    AnyStore, FileStore, LedgerLocation, LedgerService, LedgerStore, PgStore,
-};
+use piapi_billing_mcp::ledger::{FileStore, LedgerLocation, LedgerService, LedgerStore, PgStore};
 
 async fn scenario<S: LedgerStore>(ledger: &LedgerService<S>) {
     let acct = account("team/video");
@@ -176,13 +174,20 @@ async fn embedded_log_cuts_a_torn_tail_and_refuses_damage() {
     drop(ledger);
     let good_len = std::fs::metadata(&path).unwrap().len();
 
-    // A crash mid-append: a header promising 500 bytes, then only a few.
+    // A crash mid-append: the next record's header, then only part of its payload.
+    let next = piapi_billing_mcp::ledger::log::encode_records(
+        piapi_billing_mcp::ledger::log::Format::V2,
+        &[piapi_billing::ledger::Event::HoldReleased {
+            hold_id: HoldId::new("h").unwrap(),
+            at: piapi_billing::ledger::Timestamp(1),
+        }],
+        3,
+    );
     let mut f = std::fs::OpenOptions::new()
         .append(true)
         .open(&path)
         .unwrap();
-    f.write_all(&[244, 1, 0, 0, 1, 2, 3, 4, b'[', b'{'])
-        .unwrap();
+    f.write_all(&next[0][..30]).unwrap();
     drop(f);
     let store = FileStore::open(&path).unwrap();
     assert_eq!(
@@ -240,7 +245,7 @@ async fn postgres_scenario() {
     };
     let location = LedgerLocation::parse(&url).unwrap();
     let ledger = LedgerService::open(&location).await.unwrap();
-    assert!(matches!(ledger.store(), AnyStore::Postgres(_)));
+    assert!(ledger.store().downcast::<PgStore>().is_some());
     scenario(&ledger).await;
     // Opening again finds the schema applied and the data there.
     let again = LedgerService::open(&location).await.unwrap();

@@ -83,7 +83,10 @@ async fn estimate_cost_prices_the_contract_example() {
     assert_eq!(result["exact"], true);
     assert_eq!(result["lines"][0]["unit"], "second");
     assert_eq!(result["lines"][0]["unit_price_usd"], "0.20");
-    assert_eq!(result["catalog_version"], "2026-11");
+    assert_eq!(
+        result["catalog_version"],
+        piapi_billing::Catalog::builtin().version()
+    );
 
     // A line it cannot price is reported, not guessed, and the rest is still priced.
     let result = structured(

@@ -34,7 +34,7 @@ use std::sync::Arc;
 pub use catalog::Catalog;
 pub use contract::*;
 pub use error::{Error, ErrorKind};
-pub use model::{Mode, PlanId};
+pub use model::{Charge, Mode, PlanId};
 pub use ops::precheck::Funds;
 pub use text::Text;
 
@@ -108,5 +108,9 @@ impl Billing {
 
     pub fn price_inputs(&self, args: &PriceInputsArgs) -> Result<PriceInputs, Error> {
         ops::inputs::price_inputs(&self.catalog, args)
+    }
+
+    pub fn catalog_report(&self, args: &CatalogReportArgs) -> Result<CatalogReport, Error> {
+        ops::report::catalog_report(&self.catalog, args)
     }
 }

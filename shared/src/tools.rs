@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use crate::Billing;
 use crate::contract::{
-    EstimateResult, ListPricesResult, NoArgs, PlansResult, PrecheckResult, PriceInputs, TopUpQuote,
+    CatalogReport, EstimateResult, ListPricesResult, NoArgs, PlansResult, PrecheckResult,
+    PriceInputs, TopUpQuote,
 };
 use crate::error::Error;
 use crate::json::{FromJson, from_str};
@@ -26,6 +27,7 @@ pub enum Answer {
     Prices(ListPricesResult),
     TopUp(TopUpQuote),
     Inputs(PriceInputs),
+    Report(CatalogReport),
 }
 
 /// One offline tool.
@@ -62,6 +64,10 @@ pub const TOOLS: &[Tool] = &[
     Tool {
         name: "price_inputs",
         run: |b, text| Ok(Answer::Inputs(b.price_inputs(&args(text)?)?)),
+    },
+    Tool {
+        name: "catalog_report",
+        run: |b, text| Ok(Answer::Report(b.catalog_report(&args(text)?)?)),
     },
 ];
 

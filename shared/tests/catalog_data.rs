@@ -8,10 +8,14 @@ use piapi_billing::model::{QuantityRule, Status};
 use piapi_billing::{Billing, EstimateArgs, Hints, TaskSpec};
 use serde_json::{Map, Value, json};
 
-/// (model, task_type) pairs named in piapi-billing-facts.md §7.
+/// The (model, task_type) pairs the catalog prices or lists as unpriced, as docs/facts.md
+/// documents them: a row dropped by mistake fails here.
 const FACTS_SERVICES: &[(&str, &str)] = &[
     ("kling", "video_generation"),
     ("kling", "omni_video_generation"),
+    ("kling-turbo", "video_generation"),
+    ("kling", "text_to_video"),
+    ("kling", "image_to_video"),
     ("kling", "effects"),
     ("kling", "lip_sync"),
     ("kling", "sound"),
@@ -19,11 +23,56 @@ const FACTS_SERVICES: &[(&str, &str)] = &[
     ("kling", "extend_video"),
     ("kling", "avatar"),
     ("kling", "motion_control"),
-    ("kling-turbo", "video_generation"),
     ("hailuo", "video_generation"),
+    ("Qubico/minimax-h3", "txt2video"),
+    ("Qubico/minimax-h3", "txt2video-less-restriction"),
+    ("Qubico/minimax-h3", "img2video"),
+    ("Qubico/minimax-h3", "img2video-less-restriction"),
+    ("seedance", "seedance-2"),
+    ("seedance", "seedance-2-fast"),
+    ("seedance", "seedance-2-mini"),
+    ("seedance", "seedance-2-less-restriction"),
+    ("seedance", "seedance-2-fast-less-restriction"),
+    ("seedance", "seedance-2-mini-less-restriction"),
+    ("seedance", "seedance-2-preview"),
+    ("seedance", "seedance-2-preview-vip"),
+    ("seedance", "seedance-2-fast-preview"),
+    ("seedance", "seedance-2-fast-preview-vip"),
+    ("seedance", "seedance-2.5"),
+    ("seedance", "seedance-2.5-less-restriction"),
+    ("seedance", "remove-watermark"),
+    ("veo3", "veo3-video"),
+    ("veo3", "veo3-video-fast"),
+    ("veo3.1", "veo3.1-video"),
+    ("veo3.1", "veo3.1-video-fast"),
+    ("sora2", "sora2-video"),
+    ("sora2", "sora2-pro-video"),
+    ("sora2", "remove-watermark"),
+    ("sora-2-preview", "chat_completion"),
+    ("Wan", "wan26-txt2video"),
+    ("Wan", "wan26-img2video"),
+    ("Qubico/wanx", "txt2video-1.3b"),
+    ("Qubico/wanx", "txt2video-14b"),
+    ("Qubico/wanx", "img2video-14b"),
+    ("Qubico/wanx", "txt2video-14b-lora"),
+    ("Qubico/wanx", "img2video-14b-keyframe"),
+    ("Qubico/wanx", "img2video-14b-lora"),
+    ("Qubico/wanx", "img2video-14b-control-camera"),
+    ("Qubico/wanx", "wan22-txt2video-14b"),
+    ("Qubico/wanx", "wan22-img2video-14b"),
+    ("Qubico/hunyuan", "fast-txt2video"),
+    ("Qubico/hunyuan", "txt2video"),
+    ("Qubico/hunyuan", "img2video-concat"),
+    ("Qubico/hunyuan", "img2video-replace"),
+    ("Qubico/hunyuan", "txt2video-lora"),
+    ("Qubico/skyreels", "img2video"),
+    ("Qubico/framepack", "img2video"),
+    ("luma", "video_generation"),
+    ("Qubico/hug-video", "image_to_video"),
+    ("omni-human", "omni-human-1.5"),
     ("Qubico/flux1-schnell", "txt2img"),
-    ("Qubico/flux1-schnell", "img2img"),
     ("Qubico/flux1-dev", "txt2img"),
+    ("Qubico/flux1-schnell", "img2img"),
     ("Qubico/flux1-dev", "img2img"),
     ("Qubico/flux1-dev-advanced", "txt2img-lora"),
     ("Qubico/flux1-dev-advanced", "img2img-lora"),
@@ -42,29 +91,43 @@ const FACTS_SERVICES: &[(&str, &str)] = &[
     ("midjourney", "upscale"),
     ("midjourney", "describe"),
     ("midjourney", "seed"),
+    ("Qubico/z-image", "txt2img"),
+    ("Qubico/qwen-image", "txt2img"),
+    ("Qubico/qwen-image", "qwen-image"),
+    ("Qubico/qwen-image", "image-edit"),
+    ("Qubico/qwen-image-2.1-turbo", "txt2img"),
+    ("gemini", "nano-banana-2.1"),
+    ("gemini", "nano-banana-pro"),
+    ("gemini", "nano-banana-2"),
+    ("gemini", "gemini-2.5-flash-image"),
+    ("seedream", "seedream-5-lite"),
+    ("seedream", "seedream-5-pro"),
+    ("seedream", "seedream-5-lite-less-restriction"),
+    ("seedream", "seedream-5-pro-less-restriction"),
+    ("gpt-4o-image", "image_generation"),
+    ("gpt-image-1", "image_generation"),
+    ("gpt-image-1", "image_edit"),
+    ("gpt-image-1.5", "image_generation"),
+    ("gpt-image-1.5", "image_edit"),
+    ("gpt-image-2", "image_generation"),
+    ("gpt-image-2", "image_edit"),
+    ("gpt-image-2-preview", "image_generation"),
+    ("gpt-image-2-preview", "image_edit"),
     ("music-u", "generate_music"),
+    ("music-u", "generate_music_custom"),
+    ("music-u", "generate_lyrics"),
     ("music-s", "generate_music"),
+    ("music-s", "generate_music_custom"),
     ("music-s", "generate_lyrics"),
     ("Qubico/diffrhythm", "txt2audio-base"),
     ("Qubico/diffrhythm", "txt2audio-full"),
     ("Qubico/mmaudio", "video2audio"),
     ("Qubico/tts", "zero-shot"),
-    ("Qubico/wanx", "txt2video-1.3b"),
-    ("Qubico/wanx", "txt2video-14b"),
-    ("Qubico/wanx", "img2video-14b"),
-    ("Qubico/wanx", "txt2video-14b-lora"),
-    ("Qubico/wanx", "img2video-14b-keyframe"),
-    ("Qubico/hunyuan", "fast-txt2video"),
-    ("Qubico/hunyuan", "txt2video"),
-    ("Qubico/hunyuan", "img2video-concat"),
-    ("Qubico/hunyuan", "img2video-replace"),
-    ("Qubico/hunyuan", "txt2video-lora"),
-    ("Qubico/skyreels", "img2video"),
-    ("Qubico/framepack", "img2video"),
-    ("veo3", "veo3-video"),
-    ("veo3", "veo3-video-fast"),
-    ("sora2", "sora2-video"),
-    ("sora2", "sora2-pro-video"),
+    ("Qubico/ace-step", "txt2audio"),
+    ("Qubico/ace-step", "audio2audio"),
+    ("Qubico/ace-step", "edit"),
+    ("Qubico/ace-step", "extend"),
+    ("byteaudio", "seed-audio-1.0"),
     ("Qubico/image-toolkit", "face-swap"),
     ("Qubico/image-toolkit", "multi-face-swap"),
     ("Qubico/image-toolkit", "background-remove"),
@@ -73,15 +136,13 @@ const FACTS_SERVICES: &[(&str, &str)] = &[
     ("Qubico/video-toolkit", "face-swap"),
     ("Qubico/video-toolkit", "upscale"),
     ("Qubico/video-toolkit", "background-remove"),
-    ("Qubico/z-image", "txt2img"),
+    ("Qubico/joycaption", "joycaption-beta-one"),
+    ("upload", "ephemeral_resource"),
     ("Qubico/trellis", "text-to-3d"),
     ("Qubico/trellis", "image-to-3d"),
     ("Qubico/trellis2", "image-to-3d"),
-    ("gpt-4o-image", "image_generation"),
-    ("luma", "video_generation"),
-    ("Qubico/ai-hug", "video_generation"),
+    ("Qubico/pixal3d", "image-to-3d"),
     ("llm", "chat_completion"),
-    ("upload", "ephemeral_resource"),
 ];
 
 #[test]
@@ -137,12 +198,26 @@ fn request_for(entry: &piapi_billing::model::Entry) -> TaskSpec {
         input.insert(f.clone(), json!("present"));
     }
     let mut hints = Hints::default();
+    let ten = Some(piapi_billing::money::Dec(10.into()));
     match &entry.quantity {
         QuantityRule::TextBlocks { field, .. } => {
             input.insert(field.clone(), json!("hello"));
         }
+        QuantityRule::Input {
+            field,
+            min,
+            default: None,
+            plus,
+            ..
+        } => {
+            input.entry(field.clone()).or_insert(json!(min));
+            if plus.is_some() {
+                hints.input_video_seconds = ten;
+            }
+        }
+        QuantityRule::Input { plus: Some(_), .. } => hints.input_video_seconds = ten,
         QuantityRule::VideoSeconds { .. } => {
-            hints.video_seconds = Some(piapi_billing::money::Dec(10.into()))
+            (hints.video_seconds, hints.audio_seconds) = (ten, ten)
         }
         QuantityRule::Frames { .. } => hints.frames = Some(100),
         QuantityRule::Megapixels { .. } => (hints.width, hints.height) = (Some(1000), Some(1000)),
@@ -187,8 +262,14 @@ fn every_row_is_reachable_and_no_row_shadows_another() {
                     "request for {} priced by another row",
                     entry.id
                 );
-                if let Some(p) = entry.price_usd {
-                    assert_eq!(r.lines[0].unit_price_usd, p, "{}", entry.id);
+                // A conflicting row quotes the highest figure its sources give.
+                let highest = entry
+                    .conflicting_figures()
+                    .map(|(_, f)| f)
+                    .chain(entry.price_usd)
+                    .max();
+                if entry.price_usd.is_some() {
+                    assert_eq!(Some(r.lines[0].unit_price_usd), highest, "{}", entry.id);
                 }
             }
         }

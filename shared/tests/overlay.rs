@@ -25,7 +25,7 @@ fn an_overlay_price_wins_and_is_reported() {
     assert_eq!(r["total_max_usd"], "1.80");
     assert_eq!(r["total_max_points"], 18_000_000);
     assert_eq!(r["overlay"], "acme-2026-q4");
-    assert_eq!(r["catalog_version"], "2026-11");
+    assert_eq!(r["catalog_version"], Catalog::builtin().version());
     assert_eq!(r["lines"][0]["confidence"], "overlay");
     assert_eq!(r["lines"][0]["source"], "contract 42");
     // Everything the overlay does not touch keeps its built-in price.
@@ -101,7 +101,7 @@ fn bad_overlays_are_refused_with_the_reason() {
         ),
         (
             r#"{"name": "x", "entries": [{"id": "new.one", "price_usd": "1"}]}"#,
-            "missing field",
+            "has no row \"new.one\"",
         ),
         (
             r#"{"name": "x", "entries": [{"id": "luma.video_generation", "price_usd": "1"}]}"#,
@@ -161,5 +161,38 @@ fn a_patch_changes_only_what_it_gives_and_null_clears() {
     assert_eq!(
         (&after.unit, &after.quantity),
         (&before.unit, &before.quantity)
+    );
+}
+
+/// The previous month's catalog still loads, so overlays written for it still apply; a patch
+/// for a row the current catalog no longer has is refused by its id.
+#[test]
+fn the_previous_catalog_loads_and_a_vanished_row_is_refused_by_id() {
+    let text = include_str!("../catalog/2026-11.json");
+    let old = Catalog::from_json(text).expect("2026-11 loads");
+    assert_eq!(old.version(), "2026-11");
+    let overlay = r#"{"name": "old", "entries": [{"id": "kling.avatar", "price_usd": "0.05", "status": "active"}]}"#;
+    let patched = old
+        .with_overlay(overlay)
+        .expect("the row exists in 2026-11");
+    assert_eq!(
+        patched
+            .entry("kling.avatar")
+            .unwrap()
+            .price_usd
+            .unwrap()
+            .to_string(),
+        "0.05"
+    );
+    let err = Catalog::builtin().with_overlay(overlay).unwrap_err();
+    assert!(
+        err.message.contains("has no row \"kling.avatar\""),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message.contains(Catalog::builtin().version()),
+        "{}",
+        err.message
     );
 }

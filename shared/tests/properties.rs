@@ -96,6 +96,7 @@ fn task() -> impl Strategy<Value = TaskSpec> {
                     frames,
                     width: w,
                     height: h,
+                    ..Hints::default()
                 },
             }
         },

@@ -17,6 +17,12 @@ pub struct Case {
     pub name: String,
     pub tool: String,
     pub args: Value,
+    /// The arithmetic behind `check`, worked by hand from the cited page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worked: Option<String>,
+    /// The page the figures of `check` come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     pub check: Value,
     pub expected: Value,
 }

@@ -28,7 +28,13 @@ export const TOOLS = Object.freeze({
   listPrices: "list_prices",
   quoteTopUp: "quote_top_up",
   priceInputs: "price_inputs",
+  catalogReport: "catalog_report",
 });
+
+/** Today's date in UTC (YYYY-MM-DD): the day a catalog report measures ages from by default. */
+function todayUtc() {
+  return new Date().toISOString().slice(0, 10);
+}
 
 function encodeArgs(value, what) {
   if (value === undefined || value === null) return "null";
@@ -64,6 +70,13 @@ export function createApi(raw) {
     listPrices: run(TOOLS.listPrices),
     quoteTopUp: run(TOOLS.quoteTopUp),
     priceInputs: run(TOOLS.priceInputs),
+    catalogReport(args) {
+      const given = args === undefined || args === null ? {} : args;
+      const filled = typeof given === "object" && !Array.isArray(given) && given.as_of === undefined
+        ? { ...given, as_of: todayUtc() }
+        : given;
+      return decode(raw.call(TOOLS.catalogReport, encodeArgs(filled, "arguments")));
+    },
     catalogVersion: () => decode(raw.catalogInfo()),
     setCatalog(overlay) {
       const text = typeof overlay === "string" ? overlay : encodeArgs(overlay, "overlay");

@@ -14,6 +14,7 @@ export const {
   listPrices,
   quoteTopUp,
   priceInputs,
+  catalogReport,
   catalogVersion,
   setCatalog,
   resetCatalog,

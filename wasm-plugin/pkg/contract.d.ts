@@ -42,15 +42,70 @@ export interface Blocker {
 /** Codes of what stops a batch from being submitted. */
 export type BlockerCode = "insufficient_credits" | "plan_required" | "seat_required" | "mode_not_supported" | "service_discontinued" | "unpriced" | "unbounded" | "invalid_input" | "unknown_model" | "unknown_task_type";
 
-/** How sure we are of a figure. `overlay` marks a price the user supplied. */
-export type Confidence = "official" | "derived" | "proxy" | "third-party" | "assumed" | "overlay";
+/** Result of `catalog_report`: how far to trust the prices. */
+export interface CatalogReport {
+  as_of: string;
+  /** Rows per age class: `fresh` (confirmed within `stale_after_days`), `stale`, `unconfirmed`. */
+  by_age: Count[];
+  /** Rows per charge timing (at_creation, on_completion). */
+  by_charge: Count[];
+  /** Rows per confidence (official, conflicting, derived, proxy, third-party, assumed, overlay). */
+  by_confidence: Count[];
+  /** Rows per status (active, discontinued, unpriced). */
+  by_status: Count[];
+  catalog_version: string;
+  conflicting: ConflictRow[];
+  overlay: string | null;
+  rows: number;
+  /** Stale and unconfirmed rows, oldest first. */
+  stale: StaleRow[];
+  stale_after_days: number;
+  unpriced: UnpricedRow[];
+}
+
+/** Arguments of `catalog_report`. */
+export interface CatalogReportArgs {
+  /** The day ages are measured from, `YYYY-MM-DD` (UTC). The MCP server, the CLI and the JavaScript API fill in today when it is left out; the core itself reads no clock. */
+  as_of?: string | null;
+  /** A price last confirmed more than this many days before `as_of` is stale (default 90). */
+  stale_after_days?: number | null;
+}
+
+/** When PiAPI takes a task's money. */
+export type Charge = "at_creation" | "on_completion";
+
+/** How sure we are of a figure. `conflicting` marks a price PiAPI's own pages disagree on (the estimate then spans every published figure); `overlay` a price the user supplied. */
+export type Confidence = "official" | "conflicting" | "derived" | "proxy" | "third-party" | "assumed" | "overlay";
+
+/** A row whose price PiAPI's own sources disagree on. */
+export interface ConflictRow {
+  id: string;
+  /** US dollars as a decimal string, e.g. "12.50" (a JSON number is accepted on input) */
+  max_usd: UsdString;
+  /** The lowest and highest figure: what estimates of the row span per unit. */
+  min_usd: UsdString;
+  model: string;
+  sources: Source[];
+  task_type: string;
+  unit: Unit;
+}
+
+/** How many rows share one value (a confidence, an age class, a charge timing). */
+export interface Count {
+  key: string;
+  rows: number;
+}
 
 /** Outcome of a pre-check. */
 export type Decision = "ok" | "insufficient_credits" | "blocked";
 
 /** A change to one [`Entry`]: `id` names it, every other field given replaces the base's value, and `null` clears a nullable one. Generated from [`Entry`] by `#[derive(Patch)]`. */
 export interface EntryPatch {
+  /** When PiAPI takes the money: at creation, or frozen while running and settled on completion. */
+  charge?: Charge | null;
   confidence?: Confidence | null;
+  /** The date (`YYYY-MM-DD`) the price was last confirmed against a published source. */
+  confirmed?: string | null;
   /** Documented defaults for missing inputs. */
   defaults?: { [key: string]: JsonValue } | null;
   freeze?: FreezeRule | null;
@@ -64,7 +119,9 @@ export interface EntryPatch {
   /** Confidence of a task that takes more than one unit, when that is weaker than the unit price's (Kling 10 s = 2 × 5 s is assumed). */
   multi_unit_confidence?: Confidence | null;
   notes?: string | null;
-  /** PAYG price of one unit; null when unpriced or priced by `tiers`. */
+  /** The unit price when PiAPI publishes only a range. */
+  price_range_usd?: PriceRangeInput | null;
+  /** PAYG price of one unit; null when unpriced or priced by `tiers` or a range. */
   price_usd?: AmountInput | null;
   quantity?: QuantityRule | null;
   /** Midjourney relax: past the plan's daily relax limit a task costs twice the price. */
@@ -73,7 +130,10 @@ export interface EntryPatch {
   requires_plan?: PlanId | null;
   /** Input fields that select this variant: a scalar, or a list of accepted scalars. */
   select?: { [key: string]: JsonValue } | null;
+  /** The primary source of the price (a URL or a page's name). */
   source?: string | null;
+  /** Every published source of the price, with the figure it gives and when it was seen. */
+  sources?: SourceInput[] | null;
   status?: Status | null;
   task_type?: string | null;
   tiers?: PriceTierInput[] | null;
@@ -82,6 +142,8 @@ export interface EntryPatch {
   variant?: string | null;
   /** A caution repeated on every line this entry prices. */
   warning?: string | null;
+  /** The entry applies only when none of these inputs is set (a request that leaves out a field PiAPI publishes no default for). */
+  when_absent?: string[] | null;
   /** The entry applies only when one of these inputs is present (features such as Kling elements that change the price whatever the version). Checked before `select`. */
   when_present?: string[] | null;
 }
@@ -100,13 +162,15 @@ export interface EstimateArgs {
 
 /** One priced line. */
 export interface EstimateLine {
+  /** When PiAPI takes the money: `at_creation` (the price, consumed when the task is created) or `on_completion` (frozen while it runs, the price consumed when it finishes). */
+  charge: Charge;
   confidence: Confidence;
   count: number;
   /** Inputs that were missing and took their documented default, as `field=value`. */
   defaults_used: string[];
   /** Catalog entry that priced the line. */
   entry_id: string;
-  /** What PiAPI freezes for the whole line while its tasks run. */
+  /** What PiAPI freezes for the whole line while its tasks run (0 when it charges at creation). */
   freeze_usd: UsdString;
   index: number;
   /** US dollars as a decimal string, e.g. "12.50" (a JSON number is accepted on input) */
@@ -159,10 +223,14 @@ export interface FreezeRule {
 
 /** Facts about input media that fix a price which would otherwise be an interval. */
 export interface Hints {
+  /** Length of the input audio in seconds (e.g. the speech that drives a Kling avatar). */
+  audio_seconds?: AmountInput | null;
   /** Number of frames of the input video. */
   frames?: number | null;
   /** Height in pixels of the input (or output) image. */
   height?: number | null;
+  /** Total length in seconds of the reference videos a task sends (e.g. Seedance omni reference bills them beside the output). */
+  input_video_seconds?: AmountInput | null;
   /** Length of the input or output video in seconds. */
   video_seconds?: AmountInput | null;
   /** Width in pixels of the input (or output) image. */
@@ -274,6 +342,13 @@ export interface PlansResult {
   usage_modes: UsageMode[];
 }
 
+/** Seconds of input media billed on top of an input quantity: `factor × hint` for each of `factors` (several give an interval, which also spans formulas PiAPI states differently). Without the hint the line spans up to `max` seconds when documented, else it is unbounded. */
+export interface Plus {
+  factors: AmountInput[];
+  hint: SecondsHint;
+  max?: number | null;
+}
+
 /** Arguments of `precheck_credits`: the estimate arguments plus the account's funds. */
 export interface PrecheckArgs {
   /** Account balance in USD. The MCP server fetches it from PiAPI when omitted. */
@@ -321,18 +396,42 @@ export interface PriceInputsArgs {
   task_type: string;
 }
 
+/** A price PiAPI publishes only as a range: the estimate spans it. */
+export interface PriceRange {
+  /** US dollars as a decimal string, e.g. "12.50" (a JSON number is accepted on input) */
+  max: DecimalString;
+  /** US dollars as a decimal string, e.g. "12.50" (a JSON number is accepted on input) */
+  min: DecimalString;
+}
+
+/** A price PiAPI publishes only as a range: the estimate spans it. */
+export interface PriceRangeInput {
+  /** US dollars as a decimal string, e.g. "12.50" (a JSON number is accepted on input) */
+  max: AmountInput;
+  /** US dollars as a decimal string, e.g. "12.50" (a JSON number is accepted on input) */
+  min: AmountInput;
+}
+
 /** One row of the price list. */
 export interface PriceRow {
+  /** When PiAPI takes the money (see `EstimateLine::charge`). */
+  charge: Charge;
   confidence: Confidence;
+  /** When the price was last confirmed against a published source (`YYYY-MM-DD`). */
+  confirmed: string | null;
   /** HYA seat that runs this service at no credit cost; null when pay-as-you-go only. */
   hya_seat: string | null;
   id: string;
   mode: Mode;
   model: string;
   notes: string;
+  /** The published range, when PiAPI gives only a range. */
+  price_range_usd: PriceRange | null;
   /** PAYG price of one unit; null when unpriced or priced by tiers. */
   price_usd: UsdString | null;
   source: string;
+  /** Every published source of the price, with its figure and the date it was seen. */
+  sources: Source[];
   status: Status;
   task_type: string;
   /** Price tiers by output pixels, when the entry has them. */
@@ -356,7 +455,7 @@ export interface PriceTierInput {
 }
 
 /** How many units one task consumes. */
-export type QuantityRule = { kind: "one" } | { allowed?: number[] | null; default?: number | null; field: string; kind: "input"; max: number; min: number; per?: number; sum_when?: SumWhen | null } | { block: number; field: string; kind: "text_blocks"; max_chars: number } | { block: number; kind: "video_seconds"; max?: number | null; min: number } | { kind: "frames"; max?: number | null } | { kind: "megapixels"; min: number; scale_default?: number | null; scale_field?: string | null };
+export type QuantityRule = { kind: "one" } | { allowed?: number[] | null; default?: number | null; field: string; kind: "input"; max: number; min: number; per?: number; plus?: Plus | null; suffix?: string | null; sum_when?: SumWhen | null } | { block: number; field: string; kind: "text_blocks"; max_chars: number } | { block: number; hint?: SecondsHint | null; kind: "video_seconds"; max?: number | null; min: number } | { kind: "frames"; max?: number | null } | { kind: "megapixels"; min: number; scale_default?: number | null; scale_field?: string | null };
 
 /** Arguments of `quote_top_up`. */
 export interface QuoteTopUpArgs {
@@ -368,6 +467,40 @@ export interface QuoteTopUpArgs {
 
 /** Whether a seat price is current, historical or unknown. */
 export type SeatStatus = "current" | "historical" | "unpublished";
+
+/** A hint that gives seconds of media the request only links to. */
+export type SecondsHint = "video_seconds" | "audio_seconds" | "input_video_seconds";
+
+/** One published source of a row's price. */
+export interface Source {
+  /** The price of one unit of the row as this source gives it, in USD; null when the source gives no price (only a selector or a rule). */
+  figure: DecimalString | null;
+  note?: string | null;
+  /** The date the source shows (a page's date, an example's `created_at`), `YYYY-MM-DD`; null when undated. */
+  seen: string | null;
+  url: string;
+}
+
+/** One published source of a row's price. */
+export interface SourceInput {
+  /** The price of one unit of the row as this source gives it, in USD; null when the source gives no price (only a selector or a rule). */
+  figure?: AmountInput | null;
+  note?: string | null;
+  /** The date the source shows (a page's date, an example's `created_at`), `YYYY-MM-DD`; null when undated. */
+  seen?: string | null;
+  url: string;
+}
+
+/** A row not confirmed recently (or never). */
+export interface StaleRow {
+  /** Days from `confirmed` to `as_of`; null when unconfirmed. */
+  age_days: number | null;
+  /** When the price was last confirmed; null when the catalog does not say. */
+  confirmed: string | null;
+  id: string;
+  model: string;
+  task_type: string;
+}
 
 /** Whether a service can be bought today. */
 export type Status = "active" | "discontinued" | "unpriced";
@@ -383,11 +516,11 @@ export interface SuggestedTopUp {
   self_serve: boolean;
 }
 
-/** Kling multi-shot: when `flag` is true, the duration is the sum of `array[].field`. */
+/** Kling multi-shot: the duration is the sum of `array[].field` when the `flag` input is true, or, without a flag, whenever the array is given and not empty. */
 export interface SumWhen {
   array: string;
   field: string;
-  flag: string;
+  flag?: string | null;
 }
 
 /** One line of work in PiAPI's Unified API Schema, plus a repeat count and hints. */
@@ -430,10 +563,20 @@ export interface TopUpTier {
   above_usd: UsdString;
   /** an exact decimal as a string, e.g. "10" or "2.5" (a JSON number is accepted on input) */
   bonus_pct: DecimalString;
+  confidence?: Confidence | null;
+  source?: string | null;
 }
 
 /** What one unit of a price is. */
 export type Unit = "task" | "second" | "image" | "song" | "five_seconds" | "kchar" | "megapixel" | "frame";
+
+/** A row PiAPI lists without a price. */
+export interface UnpricedRow {
+  id: string;
+  model: string;
+  reason: string;
+  task_type: string;
+}
 
 /** How a task is billed. */
 export interface UsageMode {
@@ -448,7 +591,7 @@ export interface UsageMode {
 }
 
 /** Snake_case names of the offline tools, as `call` and the MCP server take them. */
-export type ToolName = "estimate_cost" | "precheck_credits" | "list_plans" | "list_prices" | "quote_top_up" | "price_inputs";
+export type ToolName = "estimate_cost" | "precheck_credits" | "list_plans" | "list_prices" | "quote_top_up" | "price_inputs" | "catalog_report";
 
 export interface ToolArgs {
   estimate_cost: EstimateArgs;
@@ -457,6 +600,7 @@ export interface ToolArgs {
   list_prices: ListPricesArgs;
   quote_top_up: QuoteTopUpArgs;
   price_inputs: PriceInputsArgs;
+  catalog_report: CatalogReportArgs;
 }
 
 export interface ToolResults {
@@ -466,4 +610,5 @@ export interface ToolResults {
   list_prices: ListPricesResult;
   quote_top_up: TopUpQuote;
   price_inputs: PriceInputs;
+  catalog_report: CatalogReport;
 }

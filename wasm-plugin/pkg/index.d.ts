@@ -8,7 +8,7 @@
 // Points are integers: 1 USD = 10,000,000 points.
 
 import type {
-  EntryPatch, EstimateArgs, EstimateResult, ListPricesArgs, ListPricesResult, OverlayFile,
+  CatalogReport, CatalogReportArgs, EntryPatch, EstimateArgs, EstimateResult, ListPricesArgs, ListPricesResult, OverlayFile,
   PlansResult, PrecheckArgs, PrecheckResult, PriceInputs, PriceInputsArgs, QuoteTopUpArgs,
   ToolArgs, ToolName, ToolResults, TopUpQuote,
 } from "./contract.js";
@@ -50,6 +50,8 @@ export interface PiapiBilling {
   catalogVersion(): CatalogInfo;
   /** The `input` fields that change the price of a model's task (for estimator forms). */
   priceInputs(args: PriceInputsArgs): PriceInputs;
+  /** How far to trust the catalog; `as_of` defaults to today (UTC). */
+  catalogReport(args?: CatalogReportArgs): CatalogReport;
   /** Lays an overlay (object or JSON text) over the built-in catalog, replacing any earlier one. */
   setCatalog(overlay: Overlay | string | null): CatalogInfo;
   /** Goes back to the built-in catalog. */
@@ -67,6 +69,7 @@ export declare const listPlans: PiapiBilling["listPlans"];
 export declare const listPrices: PiapiBilling["listPrices"];
 export declare const quoteTopUp: PiapiBilling["quoteTopUp"];
 export declare const priceInputs: PiapiBilling["priceInputs"];
+export declare const catalogReport: PiapiBilling["catalogReport"];
 export declare const catalogVersion: PiapiBilling["catalogVersion"];
 export declare const setCatalog: PiapiBilling["setCatalog"];
 export declare const resetCatalog: PiapiBilling["resetCatalog"];

@@ -15,6 +15,7 @@ export const {
   listPrices,
   quoteTopUp,
   priceInputs,
+  catalogReport,
   catalogVersion,
   setCatalog,
   resetCatalog,

@@ -16,6 +16,7 @@ export const {
   listPrices,
   quoteTopUp,
   priceInputs,
+  catalogReport,
   catalogVersion,
   setCatalog,
   resetCatalog,

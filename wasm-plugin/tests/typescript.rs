@@ -13,8 +13,9 @@ use std::path::Path;
 
 use piapi_billing::model::OverlayFile;
 use piapi_billing::{
-    EstimateArgs, EstimateResult, ListPricesArgs, ListPricesResult, NoArgs, PlansResult,
-    PrecheckArgs, PrecheckResult, PriceInputs, PriceInputsArgs, QuoteTopUpArgs, TopUpQuote,
+    CatalogReport, CatalogReportArgs, EstimateArgs, EstimateResult, ListPricesArgs,
+    ListPricesResult, NoArgs, PlansResult, PrecheckArgs, PrecheckResult, PriceInputs,
+    PriceInputsArgs, QuoteTopUpArgs, TopUpQuote,
 };
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
@@ -48,6 +49,11 @@ fn tools() -> Vec<(&'static str, Root, Root)> {
             "price_inputs",
             input::<PriceInputsArgs>(),
             output::<PriceInputs>(),
+        ),
+        (
+            "catalog_report",
+            input::<CatalogReportArgs>(),
+            output::<CatalogReport>(),
         ),
     ]
 }

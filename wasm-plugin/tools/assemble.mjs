@@ -67,7 +67,7 @@ writeFileSync(
   join(pkg, "piapi-billing.single.js"),
   `/*! piapi-billing-wasm ${version}, single-file build: paste it above your code; it defines
  * PiapiBilling = { estimateCost, precheckCredits, listPlans, listPrices, quoteTopUp,
- * priceInputs, catalogVersion, setCatalog, resetCatalog, call, BillingError }.
+ * priceInputs, catalogReport, catalogVersion, setCatalog, resetCatalog, call, BillingError }.
  * Needs only WebAssembly (no require, import, fetch or file access). MIT OR Apache-2.0. */
 var PiapiBilling = (function () {
 "use strict";

@@ -1,24 +1,57 @@
 //! The embedded store: one append-only log file, replayed into memory on open.
 //!
-//! Durable on acknowledgement: a batch is written as one checksummed record and `fdatasync`ed
-//! before any of its commands is answered. Crash-safe: a torn record at the end (the only place
-//! a crash can leave one) is cut off on the next open; damage anywhere else is refused rather
-//! than silently skipped. Several processes may share the file (each MCP client starts its own
-//! stdio server): every batch takes an exclusive `flock`, first reads what the others appended,
-//! then decides against that up-to-date state.
+//! Durable on acknowledgement: a batch is written as checksummed, numbered records and
+//! `fdatasync`ed before any of its commands is answered. Crash-safe: the one thing a crash can
+//! leave, an unfinished last write, is cut off on the next open; anything else that is not an
+//! intact record is refused with its byte offset (see [`super::log::scan`] for the exact rules
+//! and `--ledger-repair` for the way out). Several processes may share the file (each MCP
+//! client starts its own stdio server): every batch takes an exclusive `flock`, first reads
+//! what the others appended, then decides against that up-to-date state.
 
 use std::fs::{File, OpenOptions};
+use std::io::ErrorKind;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use piapi_billing::ledger::{
-    AccountId, AccountView, Command, Event, Hold, HoldId, Ledger, LedgerError, Timestamp,
+    AccountId, AccountView, BatchResult, Command, Hold, HoldId, Ledger, LedgerError, Timestamp,
+    decide_batch,
 };
 use rustix::fs::{FlockOperation, flock};
 
-use super::log_format::{self, MAGIC, Parsed};
-use super::store::{BatchResult, LedgerStore};
+use super::log::{self, Damage, Format, Header, Mark, Tail};
+use super::store::{AnyStore, Backend, LedgerStore};
+
+/// `--ledger file:PATH`.
+pub const BACKEND: Backend = Backend {
+    name: "file",
+    schemes: &["file:"],
+    syntax: "file:PATH",
+    check: |text| file_path(text).map(|_| ()),
+    display: |text| text.to_string(),
+    open: |text| {
+        Box::pin(async move {
+            let path = file_path(&text).map_err(LedgerError::unusable)?;
+            let store = tokio::task::spawn_blocking(move || FileStore::open(path))
+                .await
+                .map_err(|e| {
+                    LedgerError::storage(format!("opening the ledger file failed: {e}"))
+                })??;
+            Ok(AnyStore::new(store))
+        })
+    },
+};
+
+/// The path in a `file:PATH` location (`file://PATH` is accepted too).
+pub fn file_path(text: &str) -> Result<PathBuf, String> {
+    let path = text.strip_prefix("file:").unwrap_or(text);
+    let path = path.strip_prefix("//").unwrap_or(path);
+    if path.is_empty() {
+        return Err("the file path is empty".to_string());
+    }
+    Ok(PathBuf::from(path))
+}
 
 /// A handle to a ledger log file. Cheap to clone.
 #[derive(Clone)]
@@ -33,9 +66,12 @@ struct Shared {
 
 struct Inner {
     file: File,
+    format: Format,
     ledger: Ledger,
-    /// Bytes of the file already replayed into `ledger`.
+    /// Bytes of the file already replayed into `ledger` (always the end of an intact record).
     len: u64,
+    /// The number the next record gets.
+    next_seq: u64,
     /// Set when a write failed after the batch changed `ledger` in memory: the next operation
     /// rebuilds the state from the file, the only truth.
     stale: bool,
@@ -68,34 +104,30 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> LedgerError {
     LedgerError::storage(format!("{what} {}: {e}", path.display()))
 }
 
+/// The directory a log lives in (`.` for a bare file name).
+fn dir_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 impl FileStore {
-    /// Opens (creating when missing) the log at `path` and replays it.
+    /// Opens the log at `path`, creating it (with its header) when missing, and replays it.
     pub fn open(path: impl AsRef<Path>) -> Result<FileStore, LedgerError> {
         let path = path.as_ref().to_path_buf();
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)
-            .map_err(|e| io_err("cannot create the directory of", &path, e))?;
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| io_err("cannot open", &path, e))?;
+        let file = open_or_create(&path)?;
+        let format = {
+            let _lock = FileLock::take(&file, true)?;
+            read_format(&file, &path)?
+        };
         let inner = Inner {
             file,
+            format,
             ledger: Ledger::new(),
             len: 0,
+            next_seq: 1,
             stale: true,
         };
-        {
-            let lock = FileLock::take(&inner.file, true)?;
-            init_header(&inner.file, &path, dir)?;
-            drop(lock);
-        }
         let store = FileStore {
             shared: Arc::new(Shared {
                 path,
@@ -106,13 +138,18 @@ impl FileStore {
             inner
                 .ledger
                 .check_invariants()
-                .map_err(LedgerError::storage)
+                .map_err(LedgerError::unusable)
         })?;
         Ok(store)
     }
 
     pub fn path(&self) -> &Path {
         &self.shared.path
+    }
+
+    /// The log's framing version.
+    pub fn format(&self) -> Format {
+        self.lock_inner().format
     }
 
     /// Runs `f` on a state that includes everything any process has committed, under the file
@@ -129,12 +166,14 @@ impl FileStore {
             .try_clone()
             .map_err(|e| io_err("cannot reopen", &self.shared.path, e))?;
         let _lock = FileLock::take(&file, exclusive)?;
-        if inner.stale {
+        let full = inner.stale;
+        if full {
             inner.ledger = Ledger::new();
-            inner.len = MAGIC.len() as u64;
+            inner.len = inner.format.data_start() as u64;
+            inner.next_seq = 1;
             inner.stale = false;
         }
-        if let Err(e) = catch_up(inner, &self.shared.path, exclusive) {
+        if let Err(e) = catch_up(inner, &self.shared.path, exclusive, full) {
             inner.stale = true;
             return Err(e);
         }
@@ -158,30 +197,14 @@ impl FileStore {
     ) -> Result<BatchResult, LedgerError> {
         let path = &self.shared.path;
         self.with_state(true, |inner| {
-            let mut events: Vec<Event> = Vec::new();
             // From here on memory runs ahead of the file until the write is durable.
             inner.stale = true;
-            let mut results = Vec::with_capacity(commands.len());
-            for command in commands {
-                results.push(inner.ledger.apply(command, now).map(|applied| {
-                    events.extend(applied.events);
-                    applied.outcome
-                }));
-            }
-            if !events.is_empty() {
-                let record = log_format::encode(&events);
-                inner
-                    .file
-                    .write_all_at(&record, inner.len)
-                    .map_err(|e| io_err("cannot append to", path, e))?;
-                inner
-                    .file
-                    .sync_data()
-                    .map_err(|e| io_err("cannot sync", path, e))?;
-                inner.len += record.len() as u64;
+            let decided = decide_batch(&mut inner.ledger, commands, now);
+            if !decided.events.is_empty() {
+                append(inner, path, &decided.events)?;
             }
             inner.stale = false;
-            Ok(results)
+            Ok(decided.results)
         })
     }
 
@@ -225,96 +248,237 @@ impl FileStore {
     }
 }
 
-/// Writes the magic header into a new (or torn-at-birth) file, or checks it.
-fn init_header(file: &File, path: &Path, dir: &Path) -> Result<(), LedgerError> {
-    let len = file
-        .metadata()
-        .map_err(|e| io_err("cannot stat", path, e))?
-        .len();
-    let mut head = vec![0u8; MAGIC.len().min(len as usize)];
-    file.read_exact_at(&mut head, 0)
-        .map_err(|e| io_err("cannot read", path, e))?;
-    if len >= MAGIC.len() as u64 {
-        if head != MAGIC {
-            return Err(LedgerError::storage(format!(
-                "{} is not a piapi-billing ledger log (unknown header)",
-                path.display()
-            )));
+/// Writes `events` as records, each synced before the next, and after each sync stores the
+/// commit mark (made durable by the next record's sync).
+fn append(
+    inner: &mut Inner,
+    path: &Path,
+    events: &[piapi_billing::ledger::Event],
+) -> Result<(), LedgerError> {
+    for record in log::encode_records(inner.format, events, inner.next_seq) {
+        inner
+            .file
+            .write_all_at(&record, inner.len)
+            .map_err(|e| io_err("cannot append to", path, e))?;
+        inner
+            .file
+            .sync_data()
+            .map_err(|e| io_err("cannot sync", path, e))?;
+        inner.len += record.len() as u64;
+        if inner.format == Format::V2 {
+            let (at, bytes) = Mark {
+                seq: inner.next_seq,
+                end: inner.len,
+            }
+            .encode();
+            inner
+                .file
+                .write_all_at(&bytes, at as u64)
+                .map_err(|e| io_err("cannot write the commit mark of", path, e))?;
         }
-        return Ok(());
-    }
-    if !MAGIC.starts_with(&head) {
-        return Err(LedgerError::storage(format!(
-            "{} is not a piapi-billing ledger log",
-            path.display()
-        )));
-    }
-    file.set_len(0)
-        .map_err(|e| io_err("cannot initialise", path, e))?;
-    file.write_all_at(MAGIC, 0)
-        .map_err(|e| io_err("cannot initialise", path, e))?;
-    file.sync_all()
-        .map_err(|e| io_err("cannot sync", path, e))?;
-    // The new file's directory entry must be durable too.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
+        inner.next_seq += 1;
     }
     Ok(())
 }
 
-/// Replays whatever was appended since `inner.len`. Under an exclusive lock a torn tail is cut
-/// off (its writer crashed before acknowledging anything in it); under a shared lock it is
-/// merely not read.
-fn catch_up(inner: &mut Inner, path: &Path, exclusive: bool) -> Result<(), LedgerError> {
+/// Opens the log, or creates it with its header in one step: the header is written to a
+/// private file first and linked into place, so no process ever sees a log without its header
+/// (which is why an empty or headerless existing file is refused as damage).
+fn open_or_create(path: &Path) -> Result<File, LedgerError> {
+    let open = || OpenOptions::new().read(true).write(true).open(path);
+    match open() {
+        Ok(file) => return Ok(file),
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => return Err(io_err("cannot open", path, e)),
+    }
+    let dir = dir_of(path);
+    std::fs::create_dir_all(dir).map_err(|e| io_err("cannot create the directory of", path, e))?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.new-{}", std::process::id()));
+    let created = (|| {
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
+        file.write_all_at(&log::new_v2_header(), 0)?;
+        file.sync_all()?;
+        match std::fs::hard_link(&tmp, path) {
+            // Another process created it first: use theirs.
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+            other => other,
+        }
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    created.map_err(|e| io_err("cannot create", path, e))?;
+    // The new directory entry must be durable too.
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    open().map_err(|e| io_err("cannot open", path, e))
+}
+
+/// The log's format from its header; an empty, foreign or cut header is refused.
+fn read_format(file: &File, path: &Path) -> Result<Format, LedgerError> {
+    let len = file
+        .metadata()
+        .map_err(|e| io_err("cannot stat", path, e))?
+        .len();
+    let mut head = vec![0u8; (len as usize).min(log::V2_HEADER)];
+    file.read_exact_at(&mut head, 0)
+        .map_err(|e| io_err("cannot read", path, e))?;
+    match log::header(&head) {
+        Header::Log(format) => Ok(format),
+        Header::Empty => Err(LedgerError::unusable(format!(
+            "the ledger log {} is empty (0 bytes). A log is always created together with its \
+             header, so an empty file was emptied or cut by something else, and every account \
+             would silently start again from zero. Restore it from a backup; if it is really \
+             meant to start empty, delete it or run with --ledger-repair, which writes a new \
+             header",
+            path.display()
+        ))),
+        Header::Foreign => Err(LedgerError::unusable(format!(
+            "{} is not a piapi-billing ledger log (it starts with {:?}); check --ledger, or \
+             move the file away",
+            path.display(),
+            String::from_utf8_lossy(&head[..head.len().min(32)])
+        ))),
+        Header::ShortHeader(n) => Err(damaged(
+            path,
+            &Damage {
+                offset: n as u64,
+                what: format!(
+                    "the file header is cut short ({n} of {} bytes)",
+                    log::V2_HEADER
+                ),
+            },
+            0,
+            len,
+        )),
+    }
+}
+
+/// The refusal for damage at `d.offset`, with the way out.
+pub fn damaged(path: &Path, d: &Damage, intact_records: u64, file_len: u64) -> LedgerError {
+    LedgerError::unusable(format!(
+        "the ledger log {path} is damaged at byte {at}: {what}. It was not opened and nothing \
+         in it was changed; the {intact_records} records before byte {at} are intact. Restore \
+         the file from a backup, or stop every server using it and run `piapi-billing-mcp \
+         --ledger file:{path} --ledger-repair` to keep those records and move bytes {at}..{file_len} \
+         aside to {path}.damaged, unchanged",
+        path = path.display(),
+        at = d.offset,
+        what = d.what,
+    ))
+}
+
+/// Replays whatever was appended since `inner.len`. An unfinished last write is cut off under
+/// an exclusive lock and merely not read under a shared one; damage is refused. `full` is set
+/// when replaying from the start, which also checks the end against the commit mark.
+fn catch_up(
+    inner: &mut Inner,
+    path: &Path,
+    exclusive: bool,
+    full: bool,
+) -> Result<(), LedgerError> {
     let end = inner
         .file
         .metadata()
         .map_err(|e| io_err("cannot stat", path, e))?
         .len();
-    if end <= inner.len {
+    if end < inner.len {
+        return Err(LedgerError::unusable(format!(
+            "the ledger log {} shrank from {} to {end} bytes while in use: something else cut \
+             it, and acknowledged records may be gone; restore it from a backup",
+            path.display(),
+            inner.len
+        )));
+    }
+    if end == inner.len && !full {
         return Ok(());
     }
-    let mut buf = vec![0u8; (end - inner.len) as usize];
+    let base = inner.len;
+    let mut buf = vec![0u8; (end - base) as usize];
     inner
         .file
-        .read_exact_at(&mut buf, inner.len)
+        .read_exact_at(&mut buf, base)
         .map_err(|e| io_err("cannot read", path, e))?;
-    let mut pos = 0;
-    loop {
-        match log_format::parse(&buf, pos) {
-            Parsed::Record { events, next } => {
-                for event in &events {
-                    inner.ledger.record(event)?;
-                }
-                pos = next;
-            }
-            Parsed::End => break,
-            Parsed::Corrupt(why) => {
-                return Err(LedgerError::storage(format!(
-                    "{} is damaged at byte {}: {why}; restore it from a backup",
+    let (records, pos) = log::read_records(&buf, base, inner.format, inner.next_seq);
+    for record in &records {
+        for event in &record.events {
+            inner.ledger.record(event).map_err(|e| {
+                LedgerError::unusable(format!(
+                    "the ledger log {} does not replay at byte {} (record {}): {e}",
                     path.display(),
-                    inner.len + pos as u64
-                )));
-            }
+                    record.offset,
+                    record.seq
+                ))
+            })?;
         }
+        inner.len = record.end;
+        inner.next_seq = record.seq + 1;
     }
-    inner.len += pos as u64;
-    if pos < buf.len() && exclusive {
-        tracing::warn!(
-            path = %path.display(),
-            bytes = buf.len() - pos,
-            "dropping an unfinished record at the end of the ledger log (a writer crashed before acknowledging it)"
-        );
-        inner
-            .file
-            .set_len(inner.len)
-            .map_err(|e| io_err("cannot truncate", path, e))?;
-        inner
-            .file
-            .sync_all()
-            .map_err(|e| io_err("cannot sync", path, e))?;
+    if pos == buf.len() && !full {
+        return Ok(());
     }
-    Ok(())
+    let mark = read_mark(inner, path)?;
+    match log::classify_tail(&buf, pos, base, inner.format, inner.next_seq, mark) {
+        Tail::Clean => Ok(()),
+        Tail::Unfinished {
+            offset,
+            bytes,
+            what,
+        } => {
+            if exclusive {
+                drop_unfinished(inner, path, offset, bytes, &what)?;
+            }
+            Ok(())
+        }
+        Tail::Damaged(d) => Err(damaged(path, &d, inner.next_seq - 1, end)),
+    }
+}
+
+fn read_mark(inner: &Inner, path: &Path) -> Result<Option<Mark>, LedgerError> {
+    if inner.format != Format::V2 {
+        return Ok(None);
+    }
+    let mut head = vec![0u8; log::V2_HEADER];
+    inner
+        .file
+        .read_exact_at(&mut head, 0)
+        .map_err(|e| io_err("cannot read", path, e))?;
+    let (mark, slot_damaged) = Mark::read(&head);
+    if slot_damaged {
+        tracing::warn!(path = %path.display(), "one commit-mark slot of the ledger log is damaged; using the other");
+    }
+    Ok(Some(mark))
+}
+
+/// Cuts off the unfinished last write at `offset`.
+fn drop_unfinished(
+    inner: &mut Inner,
+    path: &Path,
+    offset: u64,
+    bytes: u64,
+    what: &str,
+) -> Result<(), LedgerError> {
+    tracing::warn!(
+        path = %path.display(),
+        offset,
+        bytes,
+        "dropped the unfinished last write of the ledger log: {what}. It was never \
+         acknowledged (a write is answered only once it is fully on disk), and every record \
+         before it (the last is number {}) is intact",
+        inner.next_seq - 1
+    );
+    inner
+        .file
+        .set_len(offset)
+        .map_err(|e| io_err("cannot truncate", path, e))?;
+    inner
+        .file
+        .sync_all()
+        .map_err(|e| io_err("cannot sync", path, e))
 }
 
 impl LedgerStore for FileStore {

@@ -1,20 +1,23 @@
-//! The credit ledger's storage and service (issue 5): the core's hold state machine made
-//! durable, embedded by default and on PostgreSQL for several instances.
+//! The credit ledger's storage and service: the core's hold state machine made durable,
+//! embedded by default and on PostgreSQL for several instances.
 //!
-//! [`store`] defines the one interface and picks a backend from `--ledger` (`file:PATH` or
-//! `postgres://…`); [`file_store`] is the embedded append-only log, [`pg_store`] the
-//! PostgreSQL tables; [`service`] puts a group-commit queue and the expiry sweeper in front.
+//! [`store`] defines the one interface and how a backend describes itself; [`BACKENDS`] lists
+//! the backends `--ledger` can name: [`file_store`] (the embedded append-only log, framed by
+//! [`log`], mended by [`repair`]) and [`pg_store`] (PostgreSQL tables). [`service`] puts a
+//! group-commit queue and the expiry sweeper in front, and [`slot`] opens the ledger for the
+//! server and keeps trying when the database is not there yet.
 
 pub mod file_store;
-mod log_format;
+pub mod log;
 pub mod pg_store;
+pub mod repair;
 pub mod service;
 pub mod store;
 
 pub use file_store::FileStore;
 pub use pg_store::PgStore;
 pub use service::{LedgerService, system_now};
-pub use store::{AnyStore, BatchResult, LedgerLocation, LedgerStore};
+pub use store::{AnyStore, Backend, BatchResult, LedgerLocation, LedgerStore};
 
 pub mod slot;
 pub mod tools;
@@ -23,6 +26,10 @@ pub use slot::{LedgerSlot, default_location};
 
 use piapi_billing::ledger::AccountId;
 use piapi_billing::{AccountRef, CheckBalanceResult, Credits};
+
+/// Every backend `--ledger` can name, tried in order by scheme. A new backend is its store
+/// file and one line here.
+pub const BACKENDS: &[&Backend] = &[&file_store::BACKEND, &pg_store::BACKEND];
 
 /// `check_balance` without a PiAPI key: the ledger's default account, in the same shape.
 pub async fn balance_from_ledger(slot: &LedgerSlot) -> Result<CheckBalanceResult, String> {

@@ -1,25 +1,32 @@
-//! The one interface every ledger store offers, and the store chosen at run time.
+//! The one interface every ledger store offers, how a backend describes itself, and the store
+//! chosen at run time.
+//!
+//! A backend is a [`LedgerStore`] implementation plus one [`Backend`] value (its `--ledger`
+//! syntax, a start-up check, how to show a location without secrets, how to open it), listed
+//! in [`super::BACKENDS`]. Nothing else names backends: [`LedgerLocation`] finds one by its
+//! scheme, and [`AnyStore`] holds any of them behind `dyn`, so adding one touches no `match`.
 
 use std::fmt;
 use std::future::Future;
-use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
 
+pub use piapi_billing::ledger::BatchResult;
 use piapi_billing::ledger::{
-    AccountId, AccountView, Command, Hold, HoldId, LedgerError, Outcome, Timestamp,
+    AccountId, AccountView, Command, Hold, HoldId, LedgerError, Timestamp,
 };
 
-use super::file_store::FileStore;
-use super::pg_store::PgStore;
-
-/// Per-command results of a batch, in order. A refused command does not fail its batch.
-pub type BatchResult = Vec<Result<Outcome, LedgerError>>;
+/// A boxed future, as `dyn` dispatch needs.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Durable storage for the ledger's state machine.
 ///
 /// `execute` decides a batch of commands in order against the latest committed state and
-/// returns only once the batch is durable; it either commits the whole batch or nothing (then
-/// every command may be retried under its id). Batching is how a hot account reaches thousands
-/// of durable operations per second: one sync covers many commands.
+/// returns only once the batch is durable; when it fails, the commands it carried may or may
+/// not have taken effect, and each may be retried under its id (ids make every command
+/// idempotent). Batching is how a hot account reaches thousands of durable operations per
+/// second: one sync covers many commands. The bookkeeping around deciding a batch is the
+/// core's (`piapi_billing::ledger::{BatchKeys, decide_batch, Changes}`); a store only does I/O.
 pub trait LedgerStore: Send + Sync + 'static {
     fn execute(
         &self,
@@ -42,48 +49,81 @@ pub trait LedgerStore: Send + Sync + 'static {
     fn hold(&self, id: &HoldId) -> impl Future<Output = Result<Option<Hold>, LedgerError>> + Send;
 }
 
-/// Where the ledger lives, as given by `--ledger`: `file:PATH` or `postgres://…`.
-#[derive(Clone, PartialEq, Eq)]
-pub enum LedgerLocation {
-    File(PathBuf),
-    Postgres(String),
+/// A ledger backend as `--ledger` knows it.
+pub struct Backend {
+    /// A short name for logs and tests ("file", "postgres").
+    pub name: &'static str,
+    /// The prefixes of the `--ledger` values it takes, e.g. `"file:"`.
+    pub schemes: &'static [&'static str],
+    /// The value's syntax, for messages.
+    pub syntax: &'static str,
+    /// Checks a value at start-up, before anything is opened; `Err` says what is wrong.
+    pub check: fn(&str) -> Result<(), String>,
+    /// The value as logs and answers show it, secrets masked.
+    pub display: fn(&str) -> String,
+    /// Opens the store. `Err` is [`LedgerError::Unusable`] when only an operator can fix it.
+    pub open: fn(String) -> BoxFuture<'static, Result<AnyStore, LedgerError>>,
+}
+
+/// Where the ledger lives, as given by `--ledger`, with the backend that serves it.
+#[derive(Clone)]
+pub struct LedgerLocation {
+    backend: &'static Backend,
+    text: String,
 }
 
 impl LedgerLocation {
-    pub fn parse(text: &str) -> Result<LedgerLocation, LedgerError> {
-        let invalid = |why: &str| LedgerError::InvalidId {
-            field: "--ledger".to_string(),
-            reason: format!("{why}; expected file:PATH or postgres://USER@HOST[:PORT]/DB"),
+    /// Finds the backend for `text` and checks the value.
+    pub fn parse(text: &str) -> Result<LedgerLocation, String> {
+        let syntaxes = || {
+            super::BACKENDS
+                .iter()
+                .map(|b| b.syntax)
+                .collect::<Vec<_>>()
+                .join(" or ")
         };
-        if let Some(path) = text.strip_prefix("file:") {
-            let path = path.strip_prefix("//").unwrap_or(path);
-            if path.is_empty() {
-                return Err(invalid("the file path is empty"));
-            }
-            return Ok(LedgerLocation::File(PathBuf::from(path)));
+        let backend = super::BACKENDS
+            .iter()
+            .find(|b| b.schemes.iter().any(|s| text.starts_with(s)))
+            .ok_or_else(|| format!("--ledger: unknown scheme; expected {}, or off", syntaxes()))?;
+        (backend.check)(text)
+            .map_err(|why| format!("--ledger: {why}; expected {}", backend.syntax))?;
+        Ok(LedgerLocation {
+            backend,
+            text: text.to_string(),
+        })
+    }
+
+    /// An embedded log at `path`.
+    pub fn file(path: impl AsRef<std::path::Path>) -> LedgerLocation {
+        LedgerLocation {
+            backend: &super::file_store::BACKEND,
+            text: format!("file:{}", path.as_ref().display()),
         }
-        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
-            text.parse::<tokio_postgres::Config>()
-                .map_err(|e| invalid(&format!("not a PostgreSQL URL ({e})")))?;
-            return Ok(LedgerLocation::Postgres(text.to_string()));
-        }
-        Err(invalid("unknown scheme"))
+    }
+
+    pub fn backend(&self) -> &'static Backend {
+        self.backend
+    }
+
+    /// The value as given (it may hold a password: show it with `Display`).
+    pub fn as_given(&self) -> &str {
+        &self.text
     }
 }
 
-/// Shows the location without a PostgreSQL password.
+impl PartialEq for LedgerLocation {
+    fn eq(&self, other: &Self) -> bool {
+        self.backend.name == other.backend.name && self.text == other.text
+    }
+}
+
+impl Eq for LedgerLocation {}
+
+/// Shows the location without secrets.
 impl fmt::Debug for LedgerLocation {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        match self {
-            LedgerLocation::File(p) => write!(f, "file:{}", p.display()),
-            LedgerLocation::Postgres(url) => {
-                let shown = match (url.find("://"), url.rfind('@')) {
-                    (Some(s), Some(at)) if at > s => format!("{}***{}", &url[..s + 3], &url[at..]),
-                    _ => url.clone(),
-                };
-                f.write_str(&shown)
-            }
-        }
+        f.write_str(&(self.backend.display)(&self.text))
     }
 }
 
@@ -93,27 +133,65 @@ impl fmt::Display for LedgerLocation {
     }
 }
 
-/// The store picked by the location.
-#[derive(Clone)]
-pub enum AnyStore {
-    File(FileStore),
-    Postgres(PgStore),
+/// [`LedgerStore`] with its futures boxed, so that any store fits behind one pointer.
+trait DynStore: Send + Sync + 'static {
+    fn execute(
+        &self,
+        commands: Vec<Command>,
+        now: Timestamp,
+    ) -> BoxFuture<'_, Result<BatchResult, LedgerError>>;
+    fn account<'a>(&'a self, id: &'a AccountId) -> BoxFuture<'a, Result<AccountView, LedgerError>>;
+    fn open_holds<'a>(
+        &'a self,
+        account: Option<&'a AccountId>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<Hold>, LedgerError>>;
+    fn hold<'a>(&'a self, id: &'a HoldId) -> BoxFuture<'a, Result<Option<Hold>, LedgerError>>;
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
+impl<S: LedgerStore> DynStore for S {
+    fn execute(
+        &self,
+        commands: Vec<Command>,
+        now: Timestamp,
+    ) -> BoxFuture<'_, Result<BatchResult, LedgerError>> {
+        Box::pin(LedgerStore::execute(self, commands, now))
+    }
+    fn account<'a>(&'a self, id: &'a AccountId) -> BoxFuture<'a, Result<AccountView, LedgerError>> {
+        Box::pin(LedgerStore::account(self, id))
+    }
+    fn open_holds<'a>(
+        &'a self,
+        account: Option<&'a AccountId>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<Hold>, LedgerError>> {
+        Box::pin(LedgerStore::open_holds(self, account, limit))
+    }
+    fn hold<'a>(&'a self, id: &'a HoldId) -> BoxFuture<'a, Result<Option<Hold>, LedgerError>> {
+        Box::pin(LedgerStore::hold(self, id))
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// Whichever store the location picked. Cheap to clone.
+#[derive(Clone)]
+pub struct AnyStore(Arc<dyn DynStore>);
+
 impl AnyStore {
+    pub fn new(store: impl LedgerStore) -> Self {
+        AnyStore(Arc::new(store))
+    }
+
     pub async fn open(location: &LedgerLocation) -> Result<AnyStore, LedgerError> {
-        match location {
-            LedgerLocation::File(path) => {
-                let path = path.clone();
-                let store = tokio::task::spawn_blocking(move || FileStore::open(path))
-                    .await
-                    .map_err(|e| {
-                        LedgerError::storage(format!("opening the ledger file failed: {e}"))
-                    })??;
-                Ok(AnyStore::File(store))
-            }
-            LedgerLocation::Postgres(url) => Ok(AnyStore::Postgres(PgStore::open(url).await?)),
-        }
+        (location.backend.open)(location.text.clone()).await
+    }
+
+    /// The concrete store, when it is an `S` (tests and tools that need backend specifics).
+    pub fn downcast<S: LedgerStore>(&self) -> Option<&S> {
+        self.0.as_any().downcast_ref()
     }
 }
 
@@ -123,17 +201,11 @@ impl LedgerStore for AnyStore {
         commands: Vec<Command>,
         now: Timestamp,
     ) -> Result<BatchResult, LedgerError> {
-        match self {
-            AnyStore::File(s) => s.execute(commands, now).await,
-            AnyStore::Postgres(s) => s.execute(commands, now).await,
-        }
+        self.0.execute(commands, now).await
     }
 
     async fn account(&self, id: &AccountId) -> Result<AccountView, LedgerError> {
-        match self {
-            AnyStore::File(s) => s.account(id).await,
-            AnyStore::Postgres(s) => s.account(id).await,
-        }
+        self.0.account(id).await
     }
 
     async fn open_holds(
@@ -141,17 +213,11 @@ impl LedgerStore for AnyStore {
         account: Option<&AccountId>,
         limit: usize,
     ) -> Result<Vec<Hold>, LedgerError> {
-        match self {
-            AnyStore::File(s) => s.open_holds(account, limit).await,
-            AnyStore::Postgres(s) => s.open_holds(account, limit).await,
-        }
+        self.0.open_holds(account, limit).await
     }
 
     async fn hold(&self, id: &HoldId) -> Result<Option<Hold>, LedgerError> {
-        match self {
-            AnyStore::File(s) => s.hold(id).await,
-            AnyStore::Postgres(s) => s.hold(id).await,
-        }
+        self.0.hold(id).await
     }
 }
 
@@ -163,17 +229,29 @@ mod tests {
     fn locations_parse_and_hide_passwords() {
         assert_eq!(
             LedgerLocation::parse("file:/tmp/x.log").unwrap(),
-            LedgerLocation::File(PathBuf::from("/tmp/x.log"))
+            LedgerLocation::file("/tmp/x.log")
         );
         assert_eq!(
-            LedgerLocation::parse("file://rel/x.log").unwrap(),
-            LedgerLocation::File("rel/x.log".into())
+            LedgerLocation::parse("file://rel/x.log")
+                .unwrap()
+                .backend()
+                .name,
+            "file"
         );
         let pg = LedgerLocation::parse("postgres://me:secret@127.0.0.1:5432/db").unwrap();
-        assert_eq!(pg.to_string(), "postgres://***@127.0.0.1:5432/db");
-        for bad in ["", "file:", "mysql://x", "/tmp/x.log"] {
+        assert_eq!(pg.to_string(), "postgres://me:***@127.0.0.1:5432/db");
+        assert_eq!(pg.backend().name, "postgres");
+        for bad in [
+            "",
+            "file:",
+            "mysql://x",
+            "/tmp/x.log",
+            "postgres://",
+            "postgres:///db",
+            "postgres://127.0.0.1/db?port=x",
+        ] {
             let err = LedgerLocation::parse(bad).unwrap_err();
-            assert!(err.to_string().contains("--ledger"), "{err}");
+            assert!(err.contains("--ledger"), "{err}");
         }
     }
 }

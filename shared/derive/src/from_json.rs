@@ -18,7 +18,13 @@ pub fn expand(shape: &Shape) -> TokenStream {
         Body::UnitEnum(variants) => unit_enum(ident, variants),
         Body::TaggedEnum { tag, variants } => tagged_enum(ident, tag, variants),
     };
+    let names = match &shape.body {
+        Body::UnitEnum(variants) => unit_names(ident, variants),
+        _ => quote!(),
+    };
     quote! {
+        #names
+
         impl ::piapi_billing::json::FromJson for #ident {
             fn read(
                 r: &mut ::piapi_billing::json::Reader<'_>,
@@ -94,6 +100,30 @@ pub fn read_fields(path: TokenStream, fields: &[Field], tag: Option<&str>) -> To
         #(let mut #slots: ::core::option::Option<#types> = ::core::option::Option::None;)*
         #walk
         ::core::result::Result::Ok(#path { #(#values),* })
+    }
+}
+
+/// `as_str` and `ALL` for a unit enum, from the same names the reader accepts.
+fn unit_names(ident: &syn::Ident, variants: &[Variant]) -> TokenStream {
+    let arms = variants.iter().map(|v| {
+        let (name, var) = (&v.name, &v.ident);
+        quote!(#ident::#var => #name,)
+    });
+    let all = variants.iter().map(|v| {
+        let var = &v.ident;
+        quote!(#ident::#var)
+    });
+    let count = variants.len();
+    quote! {
+        impl #ident {
+            /// Every variant, in declaration order.
+            pub const ALL: [#ident; #count] = [#(#all),*];
+
+            /// The variant's name in JSON.
+            pub const fn as_str(self) -> &'static str {
+                match self { #(#arms)* }
+            }
+        }
     }
 }
 

@@ -34,10 +34,13 @@ impl Catalog {
             match file.entries.iter().position(|e| e.id == patch.id) {
                 Some(pos) => file.entries[pos] = patch.apply(&file.entries[pos]),
                 None => {
+                    // An id the catalog does not have is a new row, which needs every field: a
+                    // patch for a row that no longer exists is refused by name, never dropped.
                     let id = patch.id.clone();
+                    let version = &self.file.version;
                     let entry = patch.complete(|field| {
                         Error::catalog(format!(
-                            "overlay: entries[{i}] (id \"{id}\") is a new entry: missing field `{field}`"
+                            "overlay: entries[{i}]: catalog {version} has no row \"{id}\"; a patch must name an existing row, and a new row needs every field (missing `{field}`)"
                         ))
                     })?;
                     file.entries.push(entry);

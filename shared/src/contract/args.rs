@@ -47,6 +47,13 @@ pub struct Hints {
     /// Length of the input or output video in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_seconds: Option<Dec>,
+    /// Length of the input audio in seconds (e.g. the speech that drives a Kling avatar).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_seconds: Option<Dec>,
+    /// Total length in seconds of the reference videos a task sends (e.g. Seedance omni
+    /// reference bills them beside the output).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_video_seconds: Option<Dec>,
     /// Number of frames of the input video.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frames: Option<u64>,
@@ -178,4 +185,17 @@ pub struct PriceInputsArgs {
     pub model: String,
     /// PiAPI task type (e.g. "video_generation").
     pub task_type: String,
+}
+
+/// Arguments of `catalog_report`.
+#[derive(Clone, Debug, Default, Serialize, JsonSchema, FromJson)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogReportArgs {
+    /// The day ages are measured from, `YYYY-MM-DD` (UTC). The MCP server, the CLI and the
+    /// JavaScript API fill in today when it is left out; the core itself reads no clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    /// A price last confirmed more than this many days before `as_of` is stale (default 90).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_after_days: Option<u64>,
 }

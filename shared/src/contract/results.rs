@@ -8,7 +8,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::model::{
-    AccountFacts, Confidence, HyaSeat, Mode, Plan, PriceTier, Status, TopUpTier, Unit, UsageMode,
+    AccountFacts, Charge, Confidence, HyaSeat, Mode, Plan, PriceRange, PriceTier, Source, Status,
+    TopUpTier, Unit, UsageMode,
 };
 use crate::money::{Dec, Usd};
 use crate::text::Text;
@@ -66,8 +67,11 @@ pub struct EstimateLine {
     pub unit_price_usd: Usd,
     pub min_usd: Usd,
     pub max_usd: Usd,
-    /// What PiAPI freezes for the whole line while its tasks run.
+    /// What PiAPI freezes for the whole line while its tasks run (0 when it charges at creation).
     pub freeze_usd: Usd,
+    /// When PiAPI takes the money: `at_creation` (the price, consumed when the task is created) or
+    /// `on_completion` (frozen while it runs, the price consumed when it finishes).
+    pub charge: Charge,
     /// HYA seat the line needs; null for pay-as-you-go.
     pub seat: Option<String>,
     pub confidence: Confidence,
@@ -174,11 +178,19 @@ pub struct PriceRow {
     pub price_usd: Option<Usd>,
     /// Price tiers by output pixels, when the entry has them.
     pub tiers: Vec<PriceTier>,
+    /// The published range, when PiAPI gives only a range.
+    pub price_range_usd: Option<PriceRange>,
     pub mode: Mode,
     /// HYA seat that runs this service at no credit cost; null when pay-as-you-go only.
     pub hya_seat: Option<String>,
     pub confidence: Confidence,
     pub source: Text,
+    /// Every published source of the price, with its figure and the date it was seen.
+    pub sources: Vec<Source>,
+    /// When PiAPI takes the money (see `EstimateLine::charge`).
+    pub charge: Charge,
+    /// When the price was last confirmed against a published source (`YYYY-MM-DD`).
+    pub confirmed: Option<String>,
     pub status: Status,
     pub notes: Text,
 }
@@ -305,4 +317,67 @@ pub struct PriceInputs {
     pub fields: Vec<InputField>,
     /// `hints` keys that fix a price depending on media the estimator cannot see.
     pub hints: Vec<&'static str>,
+}
+
+/// How many rows share one value (a confidence, an age class, a charge timing).
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct Count {
+    pub key: &'static str,
+    pub rows: usize,
+}
+
+/// A row whose price PiAPI's own sources disagree on.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct ConflictRow {
+    pub id: Text,
+    pub model: Text,
+    pub task_type: Text,
+    pub unit: Unit,
+    /// The lowest and highest figure: what estimates of the row span per unit.
+    pub min_usd: Usd,
+    pub max_usd: Usd,
+    pub sources: Vec<Source>,
+}
+
+/// A row PiAPI lists without a price.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct UnpricedRow {
+    pub id: Text,
+    pub model: Text,
+    pub task_type: Text,
+    pub reason: Text,
+}
+
+/// A row not confirmed recently (or never).
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct StaleRow {
+    pub id: Text,
+    pub model: Text,
+    pub task_type: Text,
+    /// When the price was last confirmed; null when the catalog does not say.
+    pub confirmed: Option<String>,
+    /// Days from `confirmed` to `as_of`; null when unconfirmed.
+    pub age_days: Option<i64>,
+}
+
+/// Result of `catalog_report`: how far to trust the prices.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct CatalogReport {
+    pub catalog_version: String,
+    pub overlay: Option<String>,
+    pub as_of: String,
+    pub stale_after_days: u64,
+    pub rows: usize,
+    /// Rows per confidence (official, conflicting, derived, proxy, third-party, assumed, overlay).
+    pub by_confidence: Vec<Count>,
+    /// Rows per status (active, discontinued, unpriced).
+    pub by_status: Vec<Count>,
+    /// Rows per age class: `fresh` (confirmed within `stale_after_days`), `stale`, `unconfirmed`.
+    pub by_age: Vec<Count>,
+    /// Rows per charge timing (at_creation, on_completion).
+    pub by_charge: Vec<Count>,
+    pub conflicting: Vec<ConflictRow>,
+    pub unpriced: Vec<UnpricedRow>,
+    /// Stale and unconfirmed rows, oldest first.
+    pub stale: Vec<StaleRow>,
 }

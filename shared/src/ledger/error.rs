@@ -55,10 +55,17 @@ pub enum LedgerError {
     #[error("ttl_ms: {reason}")]
     InvalidTtl { reason: String },
 
-    /// The store behind the ledger failed; the command may or may not have been applied, so
-    /// retry it under the same id (retries are safe).
+    /// The store behind the ledger failed for a reason that passes by itself (a lost
+    /// connection, a database restarting, a full queue); the command may or may not have been
+    /// applied, so retry it under the same id (retries are safe).
     #[error("ledger storage failed: {message}; retrying with the same id is safe")]
     Storage { message: String },
+
+    /// The store cannot work until an operator changes something (credentials, a missing
+    /// database, missing rights, a schema from a newer server, a damaged log file). Retrying
+    /// cannot help before that, so the message says what to change instead.
+    #[error("the ledger storage cannot be used: {message}")]
+    Unusable { message: String },
 }
 
 impl LedgerError {
@@ -72,6 +79,7 @@ impl LedgerError {
             LedgerError::InvalidId { .. } => "invalid_id",
             LedgerError::InvalidTtl { .. } => "invalid_ttl",
             LedgerError::Storage { .. } => "storage",
+            LedgerError::Unusable { .. } => "storage_unusable",
         }
     }
 
@@ -79,6 +87,18 @@ impl LedgerError {
         LedgerError::Storage {
             message: message.into(),
         }
+    }
+
+    /// A failure no retry can fix: see [`LedgerError::Unusable`].
+    pub fn unusable(message: impl Into<String>) -> Self {
+        LedgerError::Unusable {
+            message: message.into(),
+        }
+    }
+
+    /// True for [`LedgerError::Unusable`]: an operator must act before the store works.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, LedgerError::Unusable { .. })
     }
 
     /// The shortfall of a refused reservation, for callers that offer a top-up.

@@ -1,7 +1,7 @@
-//! The credit ledger with frozen quotas (issue 5): holds taken before a job starts, settled
+//! The credit ledger with frozen quotas: holds taken before a job starts, settled
 //! exactly once with the real charge, released on failure, and expired on their own.
 //!
-//! The semantics are TigerBeetle's two-phase transfers (see `docs/ledger-notes.md`): a
+//! The semantics are TigerBeetle's two-phase transfers (see `docs/ledger.md`): a
 //! reservation is checked pessimistically against `pending + posted ≤ credited`, resolves at
 //! most once, and ids are client-chosen and idempotent forever — a retry gets the first
 //! outcome, the same id with different fields is an error. Expiry is deterministic: a hold
@@ -10,6 +10,7 @@
 //! This module is pure: the caller passes `now`, and stores (embedded log, PostgreSQL) persist
 //! the [`Event`]s that [`Ledger::decide`] returns.
 
+mod batch;
 mod command;
 mod error;
 mod event;
@@ -20,6 +21,7 @@ mod state;
 #[cfg(test)]
 mod model_tests;
 
+pub use batch::{BatchKeys, BatchResult, Changes, Decided, decide_batch};
 pub use command::{
     Command, MAX_AMOUNT_USD, MAX_NOTE_LEN, MAX_TTL_MS, Outcome, Release, ReleaseCause, Reservation,
     Settlement, check_amount,

@@ -643,7 +643,7 @@ fn inconsistent(event: &Event, why: &str) -> LedgerError {
         .hold_id()
         .map(|h| format!(" for hold \"{h}\""))
         .unwrap_or_default();
-    LedgerError::storage(format!(
+    LedgerError::unusable(format!(
         "the ledger log does not replay: an event{hold} cannot apply ({why})"
     ))
 }

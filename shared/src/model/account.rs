@@ -34,24 +34,6 @@ pub enum PlanId {
     Enterprise,
 }
 
-impl PlanId {
-    pub const ALL: [PlanId; 4] = [
-        PlanId::Free,
-        PlanId::Creator,
-        PlanId::Pro,
-        PlanId::Enterprise,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlanId::Free => "free",
-            PlanId::Creator => "creator",
-            PlanId::Pro => "pro",
-            PlanId::Enterprise => "enterprise",
-        }
-    }
-}
-
 /// How a task is billed: PiAPI's pool from credits, or the user's own seat.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, JsonSchema, FromJson, Compact)]
 #[serde(rename_all = "lowercase")]
@@ -144,6 +126,10 @@ pub struct AccountFacts {
 pub struct TopUpTier {
     pub above_usd: Usd,
     pub bonus_pct: Dec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 impl PlanId {

@@ -14,8 +14,8 @@ use serde_json::Value;
 use crate::compact::Compact;
 use crate::json::FromJson;
 use crate::model::account::PlanId;
-use crate::model::provenance::Confidence;
-use crate::money::Usd;
+use crate::model::provenance::{Charge, Confidence, Source};
+use crate::money::{Dec, Usd};
 use crate::text::Text;
 use piapi_billing_derive::Patch;
 
@@ -59,7 +59,9 @@ pub enum QuantityRule {
     One,
     /// An integer input field (e.g. `duration`, `batch_size`), within limits, divided by
     /// `per` (Kling's 5 s blocks). With `sum_when`, the quantity is instead the sum of
-    /// `array[].field` when the flag input is true (Kling 3.0 multi-shot).
+    /// `array[].field` (Kling 3.0 multi-shot). With `suffix`, a text value may end in it
+    /// (Veo's `"8s"`). With `plus`, seconds of input media given as a hint are added
+    /// (Seedance omni reference bills input video seconds too).
     Input {
         field: String,
         min: u64,
@@ -72,6 +74,10 @@ pub enum QuantityRule {
         per: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sum_when: Option<SumWhen>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        suffix: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        plus: Option<Plus>,
     },
     /// Characters of a text input, in started blocks.
     TextBlocks {
@@ -79,10 +85,13 @@ pub enum QuantityRule {
         block: u64,
         max_chars: u64,
     },
-    /// `hints.video_seconds`, in started blocks of `block` seconds. Without the hint the
+    /// Seconds of media the request does not describe, from a hint (`hints.video_seconds`, or
+    /// the one `hint` names), in started blocks of `block` seconds. Without the hint the
     /// quantity is `[min, max]` when a maximum is documented, otherwise unbounded.
     VideoSeconds {
         block: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hint: Option<SecondsHint>,
         min: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max: Option<u64>,
@@ -111,13 +120,44 @@ fn is_one(v: &u64) -> bool {
     *v == 1
 }
 
-/// Kling multi-shot: when `flag` is true, the duration is the sum of `array[].field`.
+/// Kling multi-shot: the duration is the sum of `array[].field` when the `flag` input is true,
+/// or, without a flag, whenever the array is given and not empty.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema, FromJson, Compact)]
 #[serde(deny_unknown_fields)]
 pub struct SumWhen {
-    pub flag: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
     pub array: String,
     pub field: String,
+}
+
+/// A hint that gives seconds of media the request only links to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema, FromJson, Compact)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondsHint {
+    VideoSeconds,
+    AudioSeconds,
+    InputVideoSeconds,
+}
+
+/// Seconds of input media billed on top of an input quantity: `factor × hint` for each of
+/// `factors` (several give an interval, which also spans formulas PiAPI states differently).
+/// Without the hint the line spans up to `max` seconds when documented, else it is unbounded.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema, FromJson, Compact)]
+#[serde(deny_unknown_fields)]
+pub struct Plus {
+    pub hint: SecondsHint,
+    pub factors: Vec<Dec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u64>,
+}
+
+/// A price PiAPI publishes only as a range: the estimate spans it.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema, FromJson, Compact)]
+#[serde(deny_unknown_fields)]
+pub struct PriceRange {
+    pub min: Usd,
+    pub max: Usd,
 }
 
 /// A price that depends on output size (Z-Image): the first tier whose `max_pixels` holds the
@@ -155,16 +195,23 @@ pub struct Entry {
     /// elements that change the price whatever the version). Checked before `select`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub when_present: Vec<String>,
+    /// The entry applies only when none of these inputs is set (a request that leaves out a
+    /// field PiAPI publishes no default for).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub when_absent: Vec<String>,
     /// Documented defaults for missing inputs.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub defaults: BTreeMap<String, Value>,
     pub unit: Unit,
     #[serde(default)]
     pub quantity: QuantityRule,
-    /// PAYG price of one unit; null when unpriced or priced by `tiers`.
+    /// PAYG price of one unit; null when unpriced or priced by `tiers` or a range.
     pub price_usd: Option<Usd>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tiers: Vec<PriceTier>,
+    /// The unit price when PiAPI publishes only a range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_range_usd: Option<PriceRange>,
     /// The HYA seat that runs this service; null when the service is pay-as-you-go only.
     pub hya_seat: Option<String>,
     /// Inputs PiAPI accepts only on HYA tasks.
@@ -187,7 +234,17 @@ pub struct Entry {
     /// A caution repeated on every line this entry prices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+    /// The primary source of the price (a URL or a page's name).
     pub source: Text,
+    /// Every published source of the price, with the figure it gives and when it was seen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    /// When PiAPI takes the money: at creation, or frozen while running and settled on completion.
+    #[serde(default)]
+    pub charge: Charge,
+    /// The date (`YYYY-MM-DD`) the price was last confirmed against a published source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<String>,
     #[serde(default)]
     pub notes: Text,
     /// `field=value` labels of this entry's defaults, made once at load so that reporting a
@@ -235,12 +292,26 @@ impl Entry {
         self.default_labels = labels;
     }
 
-    /// The prices this entry quotes: its unit price or every tier's.
+    /// The prices this entry quotes: its unit price, every tier's, its range's ends, and every
+    /// figure its sources give.
     pub fn prices(&self) -> impl Iterator<Item = Usd> + '_ {
+        let range = self.price_range_usd.iter().flat_map(|r| [r.min, r.max]);
         self.price_usd
             .iter()
             .copied()
             .chain(self.tiers.iter().map(|t| t.price_usd))
+            .chain(range)
+            .chain(self.sources.iter().filter_map(|s| s.figure))
+    }
+
+    /// The figures PiAPI's sources give for the unit price, when they disagree: the estimate of
+    /// a `conflicting` row spans them.
+    pub fn conflicting_figures(&self) -> impl Iterator<Item = (&Source, Usd)> + '_ {
+        let conflicting = self.confidence == Confidence::Conflicting;
+        self.sources
+            .iter()
+            .filter(move |_| conflicting)
+            .filter_map(|s| Some((s, s.figure?)))
     }
 }
 

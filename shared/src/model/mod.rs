@@ -17,8 +17,11 @@ use crate::json::FromJson;
 pub use account::{
     AccountFacts, HyaSeat, Mode, Plan, PlanId, PlanLimits, SeatStatus, TopUpTier, UsageMode,
 };
-pub use entry::{Entry, EntryPatch, FreezeRule, PriceTier, QuantityRule, Status, SumWhen, Unit};
-pub use provenance::Confidence;
+pub use entry::{
+    Entry, EntryPatch, FreezeRule, Plus, PriceRange, PriceTier, QuantityRule, SecondsHint, Status,
+    SumWhen, Unit,
+};
+pub use provenance::{Charge, Confidence, Source};
 
 /// The catalog file's shape.
 #[derive(Clone, Debug, Serialize, JsonSchema, FromJson, Compact)]

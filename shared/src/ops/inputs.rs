@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::catalog::Catalog;
 use crate::contract::{FieldKind, InputField, PriceInputs, PriceInputsArgs};
 use crate::error::Error;
-use crate::model::{Entry, QuantityRule};
+use crate::model::{Entry, QuantityRule, SecondsHint};
 
 pub fn price_inputs(catalog: &Catalog, args: &PriceInputsArgs) -> Result<PriceInputs, Error> {
     catalog.check_model("model", &args.model)?;
@@ -63,8 +63,12 @@ impl Form {
                 max,
                 allowed,
                 default,
+                plus,
                 ..
             } => {
+                if let Some(plus) = plus {
+                    self.hint(plus.hint.as_str());
+                }
                 let f = self.field(field, FieldKind::Integer);
                 f.kind = FieldKind::Integer;
                 f.min = Some(f.min.map_or(*min, |m| m.min(*min)));
@@ -84,7 +88,9 @@ impl Form {
                 let f = self.field(field, FieldKind::Text);
                 f.max = Some(*max_chars);
             }
-            QuantityRule::VideoSeconds { .. } => self.hint("video_seconds"),
+            QuantityRule::VideoSeconds { hint, .. } => {
+                self.hint(hint.unwrap_or(SecondsHint::VideoSeconds).as_str())
+            }
             QuantityRule::Frames { .. } => self.hint("frames"),
             QuantityRule::Megapixels {
                 scale_field,

@@ -9,4 +9,5 @@ pub mod inputs;
 pub mod plans;
 pub mod precheck;
 pub mod prices;
+pub mod report;
 pub mod topup;

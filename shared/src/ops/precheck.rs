@@ -199,19 +199,21 @@ fn line_blockers(
             ),
         );
     }
+    // A seat is never assumed: PiAPI refuses a host-your-account task without one, so a seat the
+    // caller did not confirm blocks the line.
     if line.mode == Mode::Hya
-        && let (Some(seat), Some(seats)) = (&line.seat, seats)
-        && !seats.contains(&seat.to_ascii_lowercase())
+        && let Some(seat) = &line.seat
+        && !seats.is_some_and(|s| s.contains(&seat.to_ascii_lowercase()))
     {
-        let listed = if seats.is_empty() {
-            "none".to_string()
-        } else {
-            seats.join(", ")
+        let listed = match seats {
+            None => "hya_seats was not given".to_string(),
+            Some([]) => "hya_seats is empty".to_string(),
+            Some(seats) => format!("hya_seats has: {}", seats.join(", ")),
         };
         block(
             BlockerCode::SeatRequired,
             format!(
-                "host-your-account {} needs an active \"{seat}\" seat; hya_seats has: {listed}",
+                "host-your-account {} needs an active \"{seat}\" seat and {listed}: check the seat is active in PiAPI's workspace (Billing, host your account), then pass hya_seats: [\"{seat}\"]; or send the task with config.service_mode \"public\" to pay from credits",
                 entry.model
             ),
         );

@@ -47,7 +47,7 @@ test("the estimator prices Kling 3.0 pro 10 s with audio at $2.00", { skip }, as
   await session.goto(pageUrl);
   const ready = await session.waitFor("return document.body.dataset.ready");
   assert.equal(ready, "true", await session.text("#load-error").catch(() => "page failed"));
-  assert.equal(await session.text("#catalog-version"), "2026-11");
+  assert.equal(await session.text("#catalog-version"), "2026-12");
 
   await session.click(option("#model", "kling"));
   await session.click(option("#task-type", "video_generation"));

@@ -29,7 +29,7 @@ const importPkg = (file) => import(pathToFileURL(pkgDir + file).href);
 
 test("require() gives the API synchronously", () => {
   assert.equal(expected.estimate.lines[0].max_usd, "2.00");
-  assert.equal(expected.catalog.catalog_version, "2026-11");
+  assert.equal(expected.catalog.catalog_version, "2026-12");
 });
 
 test("Node ESM import (node.mjs) answers identically", async () => {

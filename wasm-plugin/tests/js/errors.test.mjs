@@ -91,7 +91,7 @@ test("an overlay re-prices its entries, is reported everywhere, and can be reset
       name: "acme-contract-2026",
       entries: [{ id: "kling.video.3.0.pro.audio", price_usd: "0.15" }],
     });
-    assert.deepEqual(info, { catalog_version: "2026-11", overlay: "acme-contract-2026", entries: info.entries });
+    assert.deepEqual(info, { catalog_version: "2026-12", overlay: "acme-contract-2026", entries: info.entries });
     assert.deepEqual(billing.catalogVersion(), info);
     const r = billing.estimateCost({ tasks: [KLING_PRO_AUDIO_10S] });
     assert.equal(r.overlay, "acme-contract-2026");

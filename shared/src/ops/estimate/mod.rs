@@ -26,7 +26,7 @@ use self::values::is_set;
 use crate::catalog::Catalog;
 use crate::contract::{Batch, EstimateLine, EstimateResult, LineError, LineErrorCode, TaskSpec};
 use crate::error::Error;
-use crate::model::{Entry, Mode, Status};
+use crate::model::{Charge, Entry, Mode, Status};
 use crate::money::{Dec, Usd, usd_to_points};
 use crate::text::Text;
 
@@ -146,9 +146,11 @@ fn price_line(
             let (lo_tasks, hi_tasks) =
                 tasks_charged(catalog, batch, entry, count, relax, &mut warnings);
             let max = q_max * p_max * hi_tasks;
-            let freeze = match &entry.freeze {
-                Some(rule) => rule.flat_usd.0 * Decimal::from(count),
-                None => max,
+            let freeze = match (entry.charge, &entry.freeze) {
+                // Consumed at creation: nothing is frozen.
+                (Charge::AtCreation, _) => Decimal::ZERO,
+                (Charge::OnCompletion, Some(rule)) => rule.flat_usd.0 * Decimal::from(count),
+                (Charge::OnCompletion, None) => max,
             };
             Amounts {
                 min: q_min * p_min * lo_tasks,
@@ -183,6 +185,7 @@ fn price_line(
         min_usd: Usd(amounts.min),
         max_usd: Usd(amounts.max),
         freeze_usd: Usd(amounts.freeze),
+        charge: entry.charge,
         seat: (mode == Mode::Hya)
             .then(|| entry.hya_seat.clone())
             .flatten(),

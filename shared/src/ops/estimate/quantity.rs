@@ -10,8 +10,10 @@ use serde_json::{Map, Value};
 
 use super::values::show;
 use super::{LineResult, invalid};
+use crate::contract::Hints;
 use crate::contract::{LineErrorCode, TaskSpec};
-use crate::model::{Entry, QuantityRule, SumWhen};
+use crate::model::{Entry, Plus, QuantityRule, SecondsHint, SumWhen};
+use crate::money::Dec;
 use crate::money::{parse_decimal, whole};
 use crate::text::Text;
 
@@ -83,6 +85,8 @@ impl QuantityRule {
                 default,
                 per,
                 sum_when,
+                suffix,
+                plus,
             } => {
                 let limits = InputLimits {
                     field,
@@ -91,15 +95,31 @@ impl QuantityRule {
                     allowed: allowed.as_deref(),
                     default: *default,
                     per: *per,
+                    suffix: suffix.as_deref(),
                 };
-                input_quantity(cx, &limits, sum_when.as_ref())
+                let q = input_quantity(cx, &limits, sum_when.as_ref())?;
+                match plus {
+                    Some(plus) => add_input_seconds(cx, q, plus),
+                    None => Ok(q),
+                }
             }
             QuantityRule::TextBlocks {
                 field,
                 block,
                 max_chars,
             } => text_blocks(cx.input(), field, *block, *max_chars),
-            QuantityRule::VideoSeconds { block, min, max } => video_seconds(cx, *block, *min, *max),
+            QuantityRule::VideoSeconds {
+                block,
+                hint,
+                min,
+                max,
+            } => video_seconds(
+                cx,
+                hint.unwrap_or(SecondsHint::VideoSeconds),
+                *block,
+                *min,
+                *max,
+            ),
             QuantityRule::Frames { max } => frames(cx, *max),
             QuantityRule::Megapixels {
                 min,
@@ -118,6 +138,7 @@ struct InputLimits<'a> {
     allowed: Option<&'a [u64]>,
     default: Option<u64>,
     per: u64,
+    suffix: Option<&'a str>,
 }
 
 impl InputLimits<'_> {
@@ -126,6 +147,18 @@ impl InputLimits<'_> {
         match self.allowed {
             Some(a) => a.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
             None => format!("{} to {}", self.min, self.max),
+        }
+    }
+
+    /// The whole number a value gives: a JSON integer, its text, or with a suffix its text
+    /// ending in the suffix (`"8s"`).
+    fn number(&self, v: &Value) -> Option<u64> {
+        match (v, self.suffix) {
+            (Value::String(s), Some(suffix)) => match s.strip_suffix(suffix) {
+                Some(n) => whole_number(&Value::String(n.to_string())),
+                None => whole_number(v),
+            },
+            _ => whole_number(v),
         }
     }
 
@@ -143,12 +176,12 @@ fn input_quantity(
     limits: &InputLimits<'_>,
     sum_when: Option<&SumWhen>,
 ) -> LineResult<Quantity> {
-    let multi = sum_when.filter(|s| matches!(cx.input().get(&s.flag), Some(Value::Bool(true))));
+    let multi = sum_when.filter(|s| applies(cx.input(), s));
     let value = match multi {
         Some(s) => shots_total(cx.input(), s, limits)?,
         None => match cx.input().get(limits.field) {
             Some(v) if !v.is_null() => {
-                let n = whole_number(v).ok_or_else(|| {
+                let n = limits.number(v).ok_or_else(|| {
                     let msg = format!(
                         "input.{} must be a whole number ({}), got {}",
                         limits.field,
@@ -181,16 +214,26 @@ fn input_quantity(
     Ok(Quantity::exact(value / limits.per))
 }
 
+/// Whether a multi-shot sum applies: its flag is true, or (without a flag) the shots are given.
+fn applies(input: &Map<String, Value>, s: &SumWhen) -> bool {
+    match &s.flag {
+        Some(flag) => matches!(input.get(flag), Some(Value::Bool(true))),
+        None => matches!(input.get(&s.array), Some(Value::Array(shots)) if !shots.is_empty()),
+    }
+}
+
 /// Kling multi-shot: the sum of `array[].field`, within the limits.
 fn shots_total(
     input: &Map<String, Value>,
     s: &SumWhen,
     limits: &InputLimits<'_>,
 ) -> LineResult<u64> {
+    // Only reached when the sum applies: with a flag that is true, without one never empty.
     let not_a_list = || {
+        let flag = s.flag.as_deref().unwrap_or_default();
         invalid(format!(
-            "input.{} is true, so input.{} must be a non-empty list",
-            s.flag, s.array
+            "input.{flag} is true, so input.{} must be a non-empty list",
+            s.array
         ))
     };
     let Some(Value::Array(shots)) = input.get(&s.array) else {
@@ -251,35 +294,37 @@ fn text_blocks(
     Ok(Quantity::exact(chars.div_ceil(block)))
 }
 
-/// Seconds of video from `hints.video_seconds`, in started blocks; a documented maximum
-/// bounds it when the hint is missing.
-fn video_seconds(cx: &Ctx<'_>, block: u64, min: u64, max: Option<u64>) -> LineResult<Quantity> {
-    let Some(secs) = &cx.task.hints.video_seconds else {
+/// Seconds of media from a hint, in started blocks; a documented maximum bounds it when the
+/// hint is missing.
+fn video_seconds(
+    cx: &Ctx<'_>,
+    hint: SecondsHint,
+    block: u64,
+    min: u64,
+    max: Option<u64>,
+) -> LineResult<Quantity> {
+    let name = hint.as_str();
+    let Some(secs) = hinted_seconds(&cx.task.hints, hint)? else {
         return match max {
             Some(m) => Ok(Quantity::spanning(
                 min,
                 m.div_ceil(block),
                 format!(
-                    "the length is not known: the estimate spans up to the documented {m} s; pass hints.video_seconds for an exact figure"
+                    "the length is not known: the estimate spans up to the documented {m} s; pass hints.{name} for an exact figure"
                 ),
             )),
             None => Err((
                 LineErrorCode::Unbounded,
                 format!(
-                    "{} is priced per {} of video, which the request does not fix: pass hints.video_seconds",
+                    "{} is priced per {} of {}, which the request does not fix: pass hints.{name}",
                     cx.service(),
-                    unit_phrase(block)
+                    unit_phrase(block),
+                    media(hint)
                 ),
             )),
         };
     };
-    let s = secs.0;
-    if s <= Decimal::ZERO || s > Decimal::from(MAX_VIDEO_SECONDS) {
-        return invalid(format!(
-            "hints.video_seconds must be > 0 and at most {MAX_VIDEO_SECONDS}, got {secs}"
-        ));
-    }
-    let mut q = (s / Decimal::from(block)).ceil().max(Decimal::from(min));
+    let mut q = (secs / Decimal::from(block)).ceil().max(Decimal::from(min));
     let mut warning = None;
     if let Some(m) = max {
         let cap = Decimal::from(m.div_ceil(block));
@@ -293,6 +338,71 @@ fn video_seconds(cx: &Ctx<'_>, block: u64, min: u64, max: Option<u64>) -> LineRe
         max: Some(q),
         warning,
     })
+}
+
+/// The seconds a hint gives, checked: more than 0 and at most a day.
+fn hinted_seconds(hints: &Hints, hint: SecondsHint) -> LineResult<Option<Decimal>> {
+    let value: Option<Dec> = match hint {
+        SecondsHint::VideoSeconds => hints.video_seconds,
+        SecondsHint::AudioSeconds => hints.audio_seconds,
+        SecondsHint::InputVideoSeconds => hints.input_video_seconds,
+    };
+    match value {
+        Some(secs) if secs.0 <= Decimal::ZERO || secs.0 > Decimal::from(MAX_VIDEO_SECONDS) => {
+            invalid(format!(
+                "hints.{} must be > 0 and at most {MAX_VIDEO_SECONDS}, got {secs}",
+                hint.as_str()
+            ))
+        }
+        other => Ok(other.map(|s| s.0)),
+    }
+}
+
+fn media(hint: SecondsHint) -> &'static str {
+    match hint {
+        SecondsHint::AudioSeconds => "audio",
+        SecondsHint::VideoSeconds | SecondsHint::InputVideoSeconds => "video",
+    }
+}
+
+/// Adds billed input seconds (`factor × hint`, over every factor) to an input quantity.
+fn add_input_seconds(cx: &Ctx<'_>, q: Quantity, plus: &Plus) -> LineResult<Quantity> {
+    let (lo_f, hi_f) = factor_range(&plus.factors);
+    let (lo_s, hi_s, warning) = match hinted_seconds(&cx.task.hints, plus.hint)? {
+        Some(secs) => (secs, secs, None),
+        None => match plus.max {
+            Some(m) => (
+                Decimal::ZERO,
+                Decimal::from(m),
+                Some(format!(
+                    "the input media's length is not known: the estimate spans 0 to the documented {m} s; pass hints.{} for an exact figure",
+                    plus.hint.as_str()
+                )),
+            ),
+            None => {
+                return Err((
+                    LineErrorCode::Unbounded,
+                    format!(
+                        "{} also bills the seconds of its input {}, which the request does not give: pass hints.{}",
+                        cx.service(),
+                        media(plus.hint),
+                        plus.hint.as_str()
+                    ),
+                ));
+            }
+        },
+    };
+    Ok(Quantity {
+        min: q.min + lo_f * lo_s,
+        max: q.max.map(|m| m + hi_f * hi_s),
+        warning: q.warning.or(warning),
+    })
+}
+
+fn factor_range(factors: &[Dec]) -> (Decimal, Decimal) {
+    let lo = factors.iter().map(|f| f.0).min().unwrap_or(Decimal::ZERO);
+    let hi = factors.iter().map(|f| f.0).max().unwrap_or(Decimal::ZERO);
+    (lo, hi)
 }
 
 fn unit_phrase(block: u64) -> String {

@@ -46,11 +46,9 @@ pub(super) fn select_entry<'c>(
 ) -> LineResult<&'c Entry> {
     let entries = catalog.entries();
     'entries: for entry in candidates.iter().map(|&i| &entries[i]) {
-        if !entry.when_present.is_empty()
-            && !entry
-                .when_present
-                .iter()
-                .any(|f| is_set(input.get(f.as_str())))
+        let any_set = |fields: &[String]| fields.iter().any(|f| is_set(input.get(f.as_str())));
+        if (!entry.when_present.is_empty() && !any_set(&entry.when_present))
+            || any_set(&entry.when_absent)
         {
             continue;
         }
