@@ -36,12 +36,14 @@ function fieldControl(index, field, current, change) {
     return numberControl(index, field.name, value, { min: field.min, max: field.max }, change);
   }
   const select = el("select", { dataset: { task: String(index), field: field.name } });
-  const values = field.values.some((v) => same(v, value)) || value == null ? field.values : [value, ...field.values];
+  // Absent with no documented default: say so rather than show the first value as chosen.
+  if (value == null) select.append(el("option", { value: "", selected: true }, "(not set)"));
+  const values = value == null || field.values.some((v) => same(v, value)) ? field.values : [value, ...field.values];
   for (const option of values) {
     const label = same(option, field.default) ? `${show(option)} (default)` : show(option);
     select.append(el("option", { value: JSON.stringify(option), selected: same(option, value) }, label));
   }
-  select.addEventListener("change", () => change(JSON.parse(select.value)));
+  select.addEventListener("change", () => change(select.value === "" ? null : JSON.parse(select.value)));
   return el("label", {}, field.name, select);
 }
 
