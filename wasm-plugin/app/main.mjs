@@ -34,6 +34,10 @@ const card = {
 };
 
 function start() {
+  if (window.parent === window) {
+    status("This card is drawn by an MCP Apps host (Claude, VS Code, Goose, …) from a tool result; opened on its own it has none.");
+    return;
+  }
   // Shown only where scripts run: without them the card is its static <noscript> text.
   $("waiting").hidden = false;
   card.local = localEngine().then(
