@@ -119,6 +119,12 @@ pub struct Cli {
     /// is deleted), and print what moved. Stop the servers sharing the file first.
     #[arg(long)]
     pub ledger_repair: bool,
+
+    /// Do not offer the estimate card (an MCP App: an interactive view of estimate_cost and
+    /// precheck_credits results) to hosts that render MCP Apps; they then get the same tool
+    /// list and results as any other client.
+    #[arg(long)]
+    pub no_app: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,6 +218,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             let mut state = AppState::new(billing, piapi);
             if let Some(slot) = &ledger {
                 state = state.with_ledger(slot.clone());
+            }
+            if cli.no_app {
+                state = state.without_app();
             }
             let server = BillingServer::new(state);
             let start_ledger = || async {

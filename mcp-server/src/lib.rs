@@ -6,9 +6,10 @@
 //!
 //! The layout follows the request path: [`cli`] parses flags and picks a mode, [`server`] is the
 //! MCP `ServerHandler` over shared [`server::AppState`], [`tools`], [`resources`] and
-//! [`prompts`] hold what it offers, [`http`] wraps it in the HTTP transport and its guards, and
-//! [`piapi_client`] talks to PiAPI.
+//! [`prompts`] hold what it offers, [`app`] the estimate card for hosts that render MCP Apps,
+//! [`http`] wraps it in the HTTP transport and its guards, and [`piapi_client`] talks to PiAPI.
 
+pub mod app;
 pub mod args;
 pub mod cli;
 pub mod clock;
