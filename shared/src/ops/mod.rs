@@ -9,4 +9,7 @@ pub mod inputs;
 pub mod plans;
 pub mod precheck;
 pub mod prices;
+pub mod reconcile;
+pub mod spend;
 pub mod topup;
+pub mod window;
