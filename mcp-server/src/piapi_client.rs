@@ -87,6 +87,28 @@ impl SecretKey {
         out
     }
 
+    /// Scrubs the key from every string (and every object key) of a body PiAPI sent, before
+    /// anything reads it: a body that echoed the key cannot carry it into a report.
+    pub fn scrub_value(&self, value: &mut Value) {
+        if self.0.is_empty() {
+            return;
+        }
+        match value {
+            Value::String(s) if s.contains(&*self.0) => *s = self.scrub(s),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_value(v)),
+            Value::Object(map) => {
+                if map.keys().any(|k| k.contains(&*self.0)) {
+                    *map = std::mem::take(map)
+                        .into_iter()
+                        .map(|(k, v)| (self.scrub(&k), v))
+                        .collect();
+                }
+                map.values_mut().for_each(|v| self.scrub_value(v));
+            }
+            _ => {}
+        }
+    }
+
     /// Text from outside (PiAPI's body, a transport error, the core's reading of a body), made
     /// safe to show: scrubbed first, then clipped, so a clip cannot leave half a key behind.
     fn redact(&self, text: &str) -> String {
@@ -221,6 +243,18 @@ fn parse_timeout_ms(text: &str) -> Result<Duration, PiapiError> {
     }
 }
 
+/// One page request of the task history. PiAPI documents `page` from 1, `page_size` up to
+/// 100, and `start_time`/`end_time` as Unix seconds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub page: u64,
+    pub page_size: u64,
+    pub start_time: i64,
+    pub end_time: i64,
+    /// PiAPI's history model filter ("kling", "mj", …); `None` for every model.
+    pub model: Option<String>,
+}
+
 /// Why a PiAPI call failed, worded for the assistant that made it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -340,6 +374,39 @@ impl PiapiClient {
         let what = format!("task {task_id}");
         let body = self.get_json(url, "GET /api/v1/task/{id}", &what).await?;
         task_cost(billing, &body).map_err(|e| self.shape_error(e, &what))
+    }
+
+    /// One page of the account's task history (`GET /api/open/tasks/histories`), scrubbed of
+    /// the key; [`piapi_billing::piapi::history`] reads it.
+    pub async fn history_page(&self, query: &HistoryQuery) -> Result<Value, PiapiError> {
+        let mut url = self.endpoint(&["api", "open", "tasks", "histories"]);
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs
+                .append_pair("page", &query.page.to_string())
+                .append_pair("page_size", &query.page_size.to_string())
+                .append_pair("start_time", &query.start_time.to_string())
+                .append_pair("end_time", &query.end_time.to_string());
+            if let Some(model) = &query.model {
+                pairs.append_pair("model", model);
+            }
+        }
+        let what = format!("task history page {}", query.page);
+        let mut body = self
+            .get_json(url, "GET /api/open/tasks/histories", &what)
+            .await?;
+        self.config.api_key.scrub_value(&mut body);
+        Ok(body)
+    }
+
+    /// A task's view (`GET /api/v1/task/{id}`), scrubbed of the key; the core reads it.
+    pub async fn task_body(&self, task_id: &str) -> Result<Value, PiapiError> {
+        let task_id = validate_task_id(task_id)?;
+        let url = self.endpoint(&["api", "v1", "task", task_id]);
+        let what = format!("task {task_id}");
+        let mut body = self.get_json(url, "GET /api/v1/task/{id}", &what).await?;
+        self.config.api_key.scrub_value(&mut body);
+        Ok(body)
     }
 
     /// The base URL with `segments` appended, each percent-encoded as one path segment.
@@ -489,7 +556,7 @@ impl PiapiClient {
 
     /// A body that PiAPI sent but the core could not read; an error code inside the envelope
     /// means the same as the HTTP status would.
-    fn shape_error(&self, e: PiapiShapeError, what: &str) -> PiapiError {
+    pub(crate) fn shape_error(&self, e: PiapiShapeError, what: &str) -> PiapiError {
         match e.api_code {
             Some(401) => PiapiError::Unauthorized,
             Some(403) => PiapiError::Forbidden,
