@@ -12,7 +12,8 @@ use crate::error::Error;
 /// The window when neither end is given: the last seven days.
 pub const DEFAULT_SPAN_SECS: i64 = 7 * 86_400;
 
-/// The longest span accepted, so a typo such as `"7000d"` is refused rather than walked.
+/// The longest window accepted, so a typo such as `"7000d"` or a year 1900 is refused rather
+/// than walked (the chart has a bar per day).
 pub const MAX_SPAN_SECS: i64 = 400 * 86_400;
 
 /// A half-open interval of Unix seconds, `[since, until)`.
@@ -39,6 +40,16 @@ impl Window {
                 "since",
                 format!(
                     "must be before until ({} is not before {})",
+                    rfc3339(since),
+                    rfc3339(until)
+                ),
+            ));
+        }
+        if until - since > MAX_SPAN_SECS {
+            return Err(Error::invalid(
+                "since",
+                format!(
+                    "the window from {} to {} is longer than 400 days; narrow it",
                     rfc3339(since),
                     rfc3339(until)
                 ),
@@ -153,6 +164,7 @@ mod tests {
             (Some("401d"), None, "since"),
             (None, Some("yesterday"), "until"),
             (Some("1h"), Some("2h"), "since"),
+            (Some("1900-01-01T00:00:00Z"), None, "since"),
         ] {
             let e = Window::resolve(since, until, NOW).unwrap_err();
             assert_eq!(e.field.as_deref(), Some(field), "{e}");
