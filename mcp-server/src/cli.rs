@@ -24,8 +24,10 @@ use crate::server::{AppState, BillingServer, SERVER_NAME};
 
 const ENVIRONMENT: &str = "\
 Environment:
-  PIAPI_API_KEY          PiAPI key (x-api-key) for check_balance, get_task_cost and
-                         precheck_credits without balance_usd. Never logged or echoed.
+  PIAPI_API_KEY          PiAPI key (x-api-key) for check_balance, get_task_cost,
+                         spend_report, reconcile_charges (and the spend and reconcile
+                         commands) and precheck_credits without balance_usd. Never logged
+                         or echoed.
   PIAPI_BASE_URL         PiAPI base URL [default: https://api.piapi.ai]
   PIAPI_TIMEOUT_MS       Timeout of one PiAPI request, in milliseconds
   PIAPI_BILLING_TOKEN    Bearer token for --http (same as --token)
@@ -39,7 +41,9 @@ Examples:
   piapi-billing-mcp --http 127.0.0.1:8787        serve MCP at http://127.0.0.1:8787/mcp
   echo '{\"tasks\":[{\"model\":\"kling\",\"task_type\":\"video_generation\",\"input\":{\"version\":\"3.0\"}}]}' \\
     | piapi-billing-mcp estimate -
-  piapi-billing-mcp prices flux";
+  piapi-billing-mcp prices flux
+  piapi-billing-mcp spend --since 7d --by model --svg spend.svg
+  piapi-billing-mcp reconcile --since 30d --write-overlay reconciled.json";
 
 /// MCP server with billing tools for PiAPI: cost estimates, credit pre-checks, prices, plans,
 /// top-up quotes, and the live balance.
@@ -157,6 +161,43 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Where the account's money went (the spend_report tool), as a table. Needs PIAPI_API_KEY.
+    Spend {
+        /// Start of the window: RFC 3339, or a span back from now (90m, 24h, 7d, 2w).
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// End of the window (exclusive), in the same forms [default: now].
+        #[arg(long)]
+        until: Option<String>,
+        /// Group by day, model, task_type or service_mode [default: day].
+        #[arg(long, value_name = "GROUP")]
+        by: Option<String>,
+        /// Also write the chart of spend per day, stacked by model, to this SVG file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Print the tool's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare the catalog with what the account was really charged (the reconcile_charges
+    /// tool), as a table. Needs PIAPI_API_KEY.
+    Reconcile {
+        /// Start of the window: RFC 3339, or a span back from now (90m, 24h, 7d, 2w).
+        #[arg(long, default_value = "30d")]
+        since: String,
+        /// End of the window (exclusive), in the same forms [default: now].
+        #[arg(long)]
+        until: Option<String>,
+        /// Most completed tasks to compare (1-5000) [default: 500].
+        #[arg(long, value_name = "N")]
+        max_tasks: Option<u64>,
+        /// Write the overlay correcting the drifted rows to FILE (for --price-overlay).
+        #[arg(long, value_name = "FILE")]
+        write_overlay: Option<PathBuf>,
+        /// Print the tool's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Entry point of the binary.
@@ -204,6 +245,41 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             } else {
                 print_text(&crate::report::summary(&report))
             }
+        }
+        Some(Command::Spend {
+            since,
+            until,
+            by,
+            svg,
+            json,
+        }) => {
+            let cmd = crate::cli_reports::SpendCommand {
+                since: &since,
+                until: until.as_deref(),
+                by: by.as_deref(),
+                svg: svg.as_deref(),
+                json,
+            };
+            let client = live_client()?;
+            print_text(&runtime(true)?.block_on(crate::cli_reports::spend(&client, cmd))?)
+        }
+        Some(Command::Reconcile {
+            since,
+            until,
+            max_tasks,
+            write_overlay,
+            json,
+        }) => {
+            let cmd = crate::cli_reports::ReconcileCommand {
+                since: &since,
+                until: until.as_deref(),
+                max_tasks,
+                write_overlay: write_overlay.as_deref(),
+                json,
+            };
+            let client = live_client()?;
+            let report = crate::cli_reports::reconcile(&client, &billing, cmd);
+            print_text(&runtime(true)?.block_on(report)?)
         }
         None => {
             init_logging();
@@ -376,11 +452,22 @@ fn parse_estimate_input(text: &str) -> Result<EstimateArgs, piapi_billing::Error
     }
 }
 
+/// The PiAPI client the account subcommands need; without a key they say how to set one.
+fn live_client() -> Result<PiapiClient, Error> {
+    PiapiClient::from_env()
+        .map_err(|e| Error::Piapi(e.to_string()))?
+        .ok_or_else(|| {
+            Error::Config(
+                "no PiAPI key is configured: set PIAPI_API_KEY to read the account's task history"
+                    .into(),
+            )
+        })
+}
+
 fn print_text(text: &str) -> Result<(), Error> {
-    use std::io::Write as _;
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
         .map_err(|e| Error::io("cannot write to stdout", e))
 }
 

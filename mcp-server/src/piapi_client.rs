@@ -264,6 +264,18 @@ fn parse_timeout_ms(text: &str) -> Result<Duration, PiapiError> {
     }
 }
 
+/// One page request of the task history. PiAPI documents `page` from 1, `page_size` up to
+/// 100, and `start_time`/`end_time` as Unix seconds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub page: u64,
+    pub page_size: u64,
+    pub start_time: i64,
+    pub end_time: i64,
+    /// PiAPI's history model filter ("kling", "mj", …); `None` for every model.
+    pub model: Option<String>,
+}
+
 /// Why a PiAPI call failed, worded for the assistant that made it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -383,6 +395,35 @@ impl PiapiClient {
         let what = format!("task {task_id}");
         let body = self.get_json(url, "GET /api/v1/task/{id}", &what).await?;
         task_cost(billing, &body).map_err(|e| self.shape_error(e, &what))
+    }
+
+    /// One page of the account's task history (`GET /api/open/tasks/histories`), scrubbed of
+    /// the key; [`piapi_billing::piapi::history`] reads it.
+    pub async fn history_page(&self, query: &HistoryQuery) -> Result<Value, PiapiError> {
+        let mut url = self.endpoint(&["api", "open", "tasks", "histories"]);
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs
+                .append_pair("page", &query.page.to_string())
+                .append_pair("page_size", &query.page_size.to_string())
+                .append_pair("start_time", &query.start_time.to_string())
+                .append_pair("end_time", &query.end_time.to_string());
+            if let Some(model) = &query.model {
+                pairs.append_pair("model", model);
+            }
+        }
+        let what = format!("task history page {}", query.page);
+        // Every body is scrubbed of the key as it is read (`read_body`).
+        self.get_json(url, "GET /api/open/tasks/histories", &what)
+            .await
+    }
+
+    /// A task's view (`GET /api/v1/task/{id}`), scrubbed of the key; the core reads it.
+    pub async fn task_body(&self, task_id: &str) -> Result<Value, PiapiError> {
+        let task_id = validate_task_id(task_id)?;
+        let url = self.endpoint(&["api", "v1", "task", task_id]);
+        let what = format!("task {task_id}");
+        self.get_json(url, "GET /api/v1/task/{id}", &what).await
     }
 
     /// The base URL with `segments` appended, each percent-encoded as one path segment.
@@ -543,7 +584,7 @@ impl PiapiClient {
 
     /// A body that PiAPI sent but the core could not read; an error code inside the envelope
     /// means the same as the HTTP status would.
-    fn shape_error(&self, e: PiapiShapeError, what: &str) -> PiapiError {
+    pub(crate) fn shape_error(&self, e: PiapiShapeError, what: &str) -> PiapiError {
         match e.api_code {
             Some(401) => PiapiError::Unauthorized,
             Some(403) => PiapiError::Forbidden,

@@ -28,7 +28,8 @@ what they cost, then precheck_credits to learn whether the account can afford th
 the live balance when the server has a PiAPI key, otherwise pass balance_usd). If credits are \
 short, quote_top_up prices a top-up including bonus tiers. list_prices and list_plans answer \
 questions about prices, plans and seats; check_balance and get_task_cost read the live \
-account and what a finished task really cost. Money is always a decimal string in USD; \
+account and what a finished task really cost; spend_report shows where the account's money \
+went and reconcile_charges checks the catalog against the account's real charges. Money is always a decimal string in USD; \
 1 USD = 10,000,000 PiAPI points. Every price carries its source and a confidence label.";
 
 /// What every request handler shares: the billing engine and, when a key is configured, the
@@ -139,7 +140,7 @@ impl BillingServer {
 
     fn routers() -> &'static Routers {
         ROUTERS.get_or_init(|| Routers {
-            tools: Self::tool_router() + Self::ledger_router(),
+            tools: Self::tool_router() + Self::ledger_router() + Self::report_router(),
             prompts: Self::prompt_router(),
         })
     }

@@ -4,6 +4,8 @@
 //! output schemas and the TypeScript declarations), not a reader.
 
 use schemars::JsonSchema;
+
+use crate::contract::reports::ChargeCheck;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -283,6 +285,9 @@ pub struct TaskCostResult {
     pub estimate: Option<EstimateResult>,
     /// Why `estimate` is null, when it is.
     pub estimate_error: Option<String>,
+    /// The charge against the catalog row that prices the task, as `reconcile_charges`
+    /// compares it; null when the task cannot be priced.
+    pub check: Option<ChargeCheck>,
 }
 
 /// How a form should ask for an input field.
