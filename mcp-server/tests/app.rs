@@ -236,6 +236,7 @@ async fn http_server(with_app: bool) -> (String, CancellationToken) {
         allowed_hosts: vec![],
         allowed_origins: vec![],
         max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        limits: Default::default(),
     };
     let shutdown = CancellationToken::new();
     let router = piapi_billing_mcp::http::router(server(with_app), &options, &shutdown);

@@ -301,7 +301,7 @@ fn read_format(file: &File, path: &Path) -> Result<Format, LedgerError> {
         .map_err(|e| io_err("cannot stat", path, e))?
         .len();
     let mut head = vec![0u8; (len as usize).min(log::V2_HEADER)];
-    file_io::read_exact_at(&file, &mut head, 0).map_err(|e| io_err("cannot read", path, e))?;
+    file_io::read_exact_at(file, &mut head, 0).map_err(|e| io_err("cannot read", path, e))?;
     match log::header(&head) {
         Header::Log(format) => Ok(format),
         Header::Empty => Err(LedgerError::unusable(format!(
