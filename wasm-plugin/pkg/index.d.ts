@@ -8,7 +8,7 @@
 // Points are integers: 1 USD = 10,000,000 points.
 
 import type {
-  CatalogReport, CatalogReportArgs, EntryPatch, EstimateArgs, EstimateResult, ListPricesArgs, ListPricesResult, OverlayFile,
+  AmountInput, CatalogReport, CatalogReportArgs, EntryPatch, EstimateArgs, EstimateResult, ListPricesArgs, ListPricesResult, OverlayFile,
   PlansResult, PrecheckArgs, PrecheckResult, PriceInputs, PriceInputsArgs, QuoteTopUpArgs,
   ToolArgs, ToolName, ToolResults, TopUpQuote,
 } from "./contract.js";
@@ -43,7 +43,8 @@ export declare class BillingError extends Error {
 /** The billing API; every function is synchronous and throws BillingError on bad input. */
 export interface PiapiBilling {
   estimateCost(args: EstimateArgs): EstimateResult;
-  precheckCredits(args: PrecheckArgs): PrecheckResult;
+  /** The module cannot ask PiAPI for the balance: `balance_usd` is required here. */
+  precheckCredits(args: PrecheckArgs & { balance_usd: AmountInput }): PrecheckResult;
   listPlans(args?: Record<string, never>): PlansResult;
   listPrices(args?: ListPricesArgs): ListPricesResult;
   quoteTopUp(args: QuoteTopUpArgs): TopUpQuote;

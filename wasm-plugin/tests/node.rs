@@ -3,7 +3,7 @@
 //!  cargo test -p piapi-billing-wasm --target wasm32-unknown-unknown --test node`
 #![cfg(target_arch = "wasm32")]
 
-use piapi_billing_wasm::exports::{call, catalog_info, memory_bytes, price_inputs, set_catalog};
+use piapi_billing_wasm::exports::{call, catalog_info, memory_bytes, set_catalog};
 use serde_json::{Value, json};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -61,7 +61,8 @@ fn overlay_applies_and_resets() {
 
 #[wasm_bindgen_test]
 fn price_inputs_and_memory_are_reported() {
-    let form = answer(price_inputs(
+    let form = answer(call(
+        "price_inputs",
         r#"{"model": "kling", "task_type": "video_generation"}"#,
     ));
     assert!(

@@ -42,7 +42,9 @@ pub struct KeySpendResult {
     pub keys: Vec<KeySpend>,
 }
 
-fn parse<T: serde::de::DeserializeOwned>(args: CoreArgs<T>) -> Result<T, String> {
+fn parse<T: serde::de::DeserializeOwned + schemars::JsonSchema>(
+    args: CoreArgs<T>,
+) -> Result<T, String> {
     args.parse_serde().map_err(|e| e.message)
 }
 

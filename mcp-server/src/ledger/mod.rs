@@ -7,6 +7,7 @@
 //! group-commit queue and the expiry sweeper in front, and [`slot`] opens the ledger for the
 //! server and keeps trying when the database is not there yet.
 
+pub mod file_io;
 pub mod file_store;
 pub mod log;
 pub mod pg_store;

@@ -1,7 +1,10 @@
 //! A local stand-in for PiAPI that answers with the shapes of facts §6, for tests that drive the
 //! real HTTP client.
 //!
-//! It listens on `127.0.0.1:0`, serves `GET /account/info` and `GET /api/v1/task/{id}`, checks
+//! It listens on `127.0.0.1:0`, serves `GET /account/info`, `GET /api/v1/task/{id}` and, with
+//! a [`History`] (a generated account), `GET /api/open/tasks/histories` (paged and filtered as
+//! PiAPI documents: `page` from 1, `page_size` at most 100, `start_time`/`end_time` in Unix
+//! seconds, `model`), checks
 //! `x-api-key` like PiAPI does (401 otherwise), and can be scripted to fail: N× a 5xx before
 //! answering, a fixed status for every authorized request (403, 429, 302, …), answers slower
 //! than the client's timeout, or a body that is not JSON. Every request is recorded with its
@@ -54,6 +57,12 @@ pub struct Behaviour {
     pub slow_first: u32,
     /// Answer 200 with a body that is not JSON.
     pub malformed: bool,
+    /// An account's history and task views; shared, so each request's clone is cheap.
+    pub history: Option<Arc<History>>,
+    /// History pages answered with HTTP 500 every time.
+    pub failing_pages: Vec<u64>,
+    /// History pages without `total`, as an older or terser PiAPI might send them.
+    pub omit_total: bool,
     /// Accept `POST /api/v1/task` (see [`Behaviour::creates_tasks`]).
     pub creates: Option<Creates>,
 }
@@ -64,6 +73,13 @@ pub struct Behaviour {
 pub struct Creates {
     pub consume_points: u64,
     pub polls: u32,
+}
+
+/// A task history (newest first) and the views of its tasks, as PiAPI shapes them.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    pub items: Vec<Value>,
+    pub views: HashMap<String, Value>,
 }
 
 impl Behaviour {
@@ -79,6 +95,9 @@ impl Behaviour {
             delay: Duration::ZERO,
             slow_first: 0,
             malformed: false,
+            history: None,
+            failing_pages: Vec::new(),
+            omit_total: false,
             creates: None,
         }
     }
@@ -89,6 +108,21 @@ impl Behaviour {
             consume_points,
             polls,
         });
+        self
+    }
+
+    pub fn omit_total(mut self) -> Self {
+        self.omit_total = true;
+        self
+    }
+
+    pub fn history(mut self, history: History) -> Self {
+        self.history = Some(Arc::new(history));
+        self
+    }
+
+    pub fn failing_page(mut self, page: u64) -> Self {
+        self.failing_pages.push(page);
         self
     }
 
@@ -352,8 +386,12 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if path == "/account/info" {
         return respond(200, "application/json", behaviour.account.to_string());
     }
+    if path == "/api/open/tasks/histories" {
+        return history_page(&behaviour, request.uri().query().unwrap_or(""));
+    }
     if let Some(id) = path.strip_prefix("/api/v1/task/") {
-        return match behaviour.tasks.get(id) {
+        let view = behaviour.history.as_ref().and_then(|h| h.views.get(id));
+        return match view.or_else(|| behaviour.tasks.get(id)) {
             Some(data) => respond(
                 200,
                 "application/json",
@@ -363,6 +401,57 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
         };
     }
     envelope_error(404, "not found")
+}
+
+/// One page of the history, filtered like PiAPI: records created after `start_time` and
+/// before `end_time` (Unix seconds), of `model` when given.
+fn history_page(behaviour: &Behaviour, query: &str) -> Response {
+    let Some(history) = &behaviour.history else {
+        return envelope_error(404, "not found");
+    };
+    let params: HashMap<&str, &str> = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    let number = |name: &str, default: i64| {
+        params
+            .get(name)
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(default)
+    };
+    let (page, size) = (number("page", 1), number("page_size", 10));
+    if !(1..=100).contains(&size) || page < 1 {
+        return envelope_error(400, "page_size must be 1 to 100 and page at least 1");
+    }
+    if behaviour.failing_pages.contains(&(page as u64)) {
+        return envelope_error(500, "internal server error");
+    }
+    let (start, end) = (number("start_time", i64::MIN), number("end_time", i64::MAX));
+    let model = params.get("model").copied();
+    let matching: Vec<&Value> = history
+        .items
+        .iter()
+        .filter(|item| {
+            let at = item["created_at"]
+                .as_str()
+                .and_then(piapi_billing::ops::window::parse_rfc3339)
+                .unwrap_or(0);
+            at >= start && at <= end && model.is_none_or(|m| item["task_model"] == m)
+        })
+        .collect();
+    let from = ((page - 1) * size) as usize;
+    let data: Vec<&Value> = matching
+        .iter()
+        .skip(from)
+        .take(size as usize)
+        .copied()
+        .collect();
+    let mut body = json!({"code": 200, "message": "success",
+        "data": {"data": data, "page": page, "size": size, "total": matching.len()}});
+    if behaviour.omit_total {
+        body["data"].as_object_mut().map(|d| d.remove("total"));
+    }
+    respond(200, "application/json", body.to_string())
 }
 
 async fn create_task(shared: &Shared, _creates: Creates, request: Request) -> Response {

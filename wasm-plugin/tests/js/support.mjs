@@ -32,6 +32,8 @@ export const FUNCTION_OF_TOOL = {
   list_plans: "listPlans",
   list_prices: "listPrices",
   quote_top_up: "quoteTopUp",
+  price_inputs: "priceInputs",
+  catalog_report: "catalogReport",
 };
 
 /** Every golden vector file with its cases; throws when there are none. */
