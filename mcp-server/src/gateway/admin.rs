@@ -157,7 +157,9 @@ pub async fn spend(
     key_id: Option<&str>,
     now: Timestamp,
 ) -> Result<Vec<KeySpend>, String> {
-    let err = |e: LedgerError| e.to_string();
+    fn err(e: impl Into<LedgerError>) -> String {
+        e.into().to_string()
+    }
     let keys = match key_id {
         Some(id) => {
             let id = KeyId::new(id).map_err(err)?;

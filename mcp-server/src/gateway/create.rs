@@ -98,7 +98,7 @@ fn new_hold_id() -> Result<HoldId, LedgerError> {
     getrandom::fill(&mut bytes)
         .map_err(|e| LedgerError::storage(format!("no random bytes: {e}")))?;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    HoldId::new(format!("gw:{hex}"))
+    Ok(HoldId::new(format!("gw:{hex}"))?)
 }
 
 /// Takes the hold, durably, before anything is sent. A window that rolled over between

@@ -185,9 +185,9 @@ pub fn rfc3339(t: Timestamp) -> String {
     humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(t.millis())).to_string()
 }
 
-fn ledger_error(e: LedgerError) -> String {
-    match e {
-        LedgerError::InsufficientFunds { .. } => {
+fn ledger_error(e: impl Into<LedgerError>) -> String {
+    match e.into() {
+        e @ LedgerError::InsufficientFunds { .. } => {
             format!("{e}. quote_top_up prices a top-up; grant_credits adds budget to the account.")
         }
         other => other.to_string(),

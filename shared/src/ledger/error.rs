@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::hold::HoldState;
-use super::ids::Timestamp;
+use super::ids::{IdError, Timestamp};
 use crate::money::Usd;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -142,6 +142,15 @@ impl From<LedgerError> for crate::Error {
             kind: crate::ErrorKind::Ledger,
             field,
             message: e.to_string(),
+        }
+    }
+}
+
+impl From<IdError> for LedgerError {
+    fn from(e: IdError) -> Self {
+        LedgerError::InvalidId {
+            field: e.field.to_string(),
+            reason: e.reason,
         }
     }
 }

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::command::check_amount;
+use super::amount::check_amount;
 use super::error::LedgerError;
 use super::ids::{AccountId, HoldId, KeyId, TaskId, Timestamp};
 use crate::money::Usd;
