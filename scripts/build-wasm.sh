@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds the optimised npm package in wasm-plugin/pkg/ (see wasm-plugin/README.md).
+# Builds the optimised npm package in wasm-plugin/pkg/ (see wasm-plugin/README.md) and the
+# MCP server's estimate card.
 #
 #   cargo (profile wasm-release) → wasm-bindgen (web, nodejs and no-modules glue over one
 #   module) → wasm-opt -Os (npm binaryen 132) → package entry points and the single-file build
-#   → a load-and-call smoke test of every entry (what caught binaryen 108's bad table export).
+#   → a load-and-call smoke test of every entry (what caught binaryen 108's bad table export)
+#   → the estimate card, one HTML document with the module inside (wasm-plugin/app/, bundled
+#   by esbuild) at mcp-server/ui/estimate.html, which the server embeds when it is next built.
 #
 # Installs its tools first (scripts/setup-wasm.sh; the browser only for the tests).
 set -euo pipefail
@@ -49,6 +52,10 @@ node "$ROOT/wasm-plugin/tools/assemble.mjs" --pkg "$PKG" \
 
 log "smoke test of every entry point"
 node "$ROOT/wasm-plugin/tools/smoke.mjs" "$PKG"
+
+log "estimate card for the MCP server"
+node "$ROOT/wasm-plugin/tools/assemble-app.mjs" --pkg "$PKG" --node-modules "$TOOLS/npm/node_modules" \
+    --out "$ROOT/mcp-server/ui/estimate.html"
 
 wasm_bytes=$(wc -c <"$PKG/${NAME}_bg.wasm")
 gz_bytes=$(cat "$PKG/${NAME}_bg.wasm" "$PKG/node.cjs" | gzip -9 | wc -c)

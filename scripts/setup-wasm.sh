@@ -5,8 +5,8 @@
 # - wasm-bindgen-cli, pinned to the `wasm-bindgen` crate's version (the two must match exactly),
 #   into the project-local .tools/ (no --locked: its lockfile pins a crate the index lacks);
 # - wasm-opt from npm `binaryen@132` into .tools/npm (never Debian's binaryen 108, which
-#   miscompiles the externref table), with `typescript`, `deno` and `workerd` for the
-#   package tests;
+#   miscompiles the externref table), with `esbuild` to bundle the MCP server's estimate card,
+#   and `typescript`, `deno` and `workerd` for the package tests;
 # - Vite, webpack 5, esbuild and wrangler into .tools/bundlers, for the bundler tests;
 # - twiggy (the code size profiler) into .tools/bin, only with WASM_SIZE_TOOLS=1
 #   (scripts/size-wasm.sh sets it);
@@ -41,10 +41,10 @@ if ! have_bindgen; then
     have_bindgen || { log "wasm-bindgen-cli install did not produce $WASM_BINDGEN_VERSION"; exit 1; }
 fi
 
-# npm tools, pinned: wasm-opt (binaryen), the TypeScript checker for the package's .d.ts, and
-# two runtimes whose npm packages carry their binaries: Deno, and workerd (the Cloudflare
-# Workers runtime) to run the Worker example for real.
-NPM_TOOLS=("binaryen@132.0.0" "typescript@5.9.3" "deno@2.9.6" "workerd@1.20261117.1")
+# npm tools, pinned: wasm-opt (binaryen), esbuild (the estimate card's one script), the
+# TypeScript checker for the package's .d.ts, and two runtimes whose npm packages carry their
+# binaries: Deno, and workerd (the Cloudflare Workers runtime) to run the Worker example for real.
+NPM_TOOLS=("binaryen@132.0.0" "esbuild@0.28.2" "typescript@5.9.3" "deno@2.9.6" "workerd@1.20261117.1")
 WASM_OPT="$TOOLS/npm/node_modules/.bin/wasm-opt"
 missing=()
 for spec in "${NPM_TOOLS[@]}"; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmarks the piapi-billing-mcp release binary over stdio (issue 3's budgets).
+"""Benchmarks the piapi-billing-mcp release binary over stdio.
 
 Usage: stdio.py BINARY [--quick] [--instructions] [--small-buffers]
        (scripts/bench-mcp.sh builds the binary and runs this)

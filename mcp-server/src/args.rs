@@ -14,6 +14,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
+use serde_path_to_error::Segment;
 
 /// The raw arguments of a tool whose contract type is `T`.
 pub struct CoreArgs<T> {
@@ -28,15 +29,72 @@ impl<T: piapi_billing::json::FromJson> CoreArgs<T> {
     }
 }
 
-impl<T: DeserializeOwned> CoreArgs<T> {
+impl<T: DeserializeOwned + JsonSchema> CoreArgs<T> {
     /// Parses the arguments of a server-only tool (the ledger's), whose types are serde-derived
     /// because no other front end reads them, with the same `path: message` shape.
+    ///
+    /// serde's own message for a number it cannot take is bare ("invalid number" for `1e999`,
+    /// "expected u32" for `-0.0`), so an error at a whole-number field is reworded from the
+    /// field's schema to state the allowed range, as the core's messages do.
     pub fn parse_serde(self) -> Result<T, piapi_billing::Error> {
-        serde_path_to_error::deserialize(Value::Object(self.raw)).map_err(|e| {
+        serde_path_to_error::deserialize(Value::Object(self.raw.clone())).map_err(|e| {
             let path = e.path().to_string();
-            let message = e.into_inner().to_string();
+            let message = whole_number_message::<T>(&self.raw, e.path())
+                .unwrap_or_else(|| e.into_inner().to_string());
             piapi_billing::Error::invalid(if path == "." { String::new() } else { path }, message)
         })
+    }
+}
+
+/// "must be a whole number from MIN to MAX, got …" when `path` names an integer field of
+/// `T`'s schema, from the schema's `minimum` and `maximum`.
+fn whole_number_message<T: JsonSchema>(
+    raw: &Map<String, Value>,
+    path: &serde_path_to_error::Path,
+) -> Option<String> {
+    let root = schemars::schema_for!(T).to_value();
+    let mut schema = &root;
+    let mut value = None::<&Value>;
+    for segment in path.iter() {
+        match segment {
+            Segment::Map { key } => {
+                schema = resolve(&root, schema.get("properties")?.get(key)?)?;
+                value = match value {
+                    None => raw.get(key),
+                    Some(parent) => parent.get(key),
+                };
+            }
+            Segment::Seq { index } => {
+                schema = resolve(&root, schema.get("items")?)?;
+                value = value.and_then(|v| v.get(*index));
+            }
+            _ => return None,
+        }
+    }
+    let is_integer = match schema.get("type")? {
+        Value::String(t) => t == "integer",
+        Value::Array(types) => types.iter().any(|t| t == "integer"),
+        _ => false,
+    };
+    if !is_integer {
+        return None;
+    }
+    let min = schema
+        .get("minimum")
+        .map_or_else(|| "0".to_owned(), Value::to_string);
+    let range = match schema.get("maximum") {
+        Some(max) => format!("from {min} to {max}"),
+        None => format!("of at least {min}"),
+    };
+    let got = value.map_or_else(|| "nothing".to_owned(), crate::jsonrpc::quote);
+    Some(format!("must be a whole number {range}, got {got}"))
+}
+
+/// A property schema with a `$ref` into `$defs` followed.
+fn resolve<'a>(root: &'a Value, schema: &'a Value) -> Option<&'a Value> {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => root.get("$defs")?.get(reference.strip_prefix("#/$defs/")?),
+        None => Some(schema),
     }
 }
 
@@ -87,6 +145,54 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[derive(Debug, Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "only parsed, to see the errors")]
+    struct Ranged {
+        #[serde(default)]
+        #[schemars(range(min = 1, max = 1000))]
+        limit: Option<u32>,
+        #[serde(default)]
+        open: Option<u64>,
+        #[serde(default)]
+        name: Option<String>,
+    }
+
+    #[test]
+    fn number_errors_state_the_allowed_range() {
+        let parse = |args: Value| {
+            serde_json::from_value::<CoreArgs<Ranged>>(args)
+                .expect("an object")
+                .parse_serde()
+                .expect_err("refused")
+                .message
+        };
+        for bad in ["-0.0", "1e999", "1e-31", "1.5", "true", "\"5\""] {
+            let args: Value =
+                serde_json::from_str(&format!(r#"{{"limit": {bad}}}"#)).expect("JSON");
+            let message = parse(args);
+            assert!(
+                message.starts_with("limit: must be a whole number from 1 to 1000, got "),
+                "{bad}: {message}"
+            );
+        }
+        let digits = "9".repeat(10_000);
+        let message =
+            parse(serde_json::from_str(&format!(r#"{{"open": {digits}}}"#)).expect("JSON"));
+        assert!(
+            message.starts_with("open: must be a whole number of at least 0, got 999"),
+            "{message}"
+        );
+        assert!(message.len() < 120, "the value is clipped: {message}");
+        let message = parse(json!({"name": 5}));
+        assert!(
+            message.contains("expected a string"),
+            "other fields keep serde's message: {message}"
+        );
+        let message = parse(json!({"nope": 1}));
+        assert!(message.contains("unknown field"), "{message}");
     }
 
     #[test]

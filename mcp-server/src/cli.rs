@@ -18,14 +18,16 @@ use serde_json::Value;
 
 use crate::direct::DirectTools;
 use crate::error::Error;
-use crate::http::{DEFAULT_MAX_BODY_BYTES, HttpOptions};
+use crate::http::{DEFAULT_MAX_BODY_BYTES, HttpOptions, Limits};
 use crate::piapi_client::PiapiClient;
 use crate::server::{AppState, BillingServer, SERVER_NAME};
 
 const ENVIRONMENT: &str = "\
 Environment:
-  PIAPI_API_KEY          PiAPI key (x-api-key) for check_balance, get_task_cost and
-                         precheck_credits without balance_usd. Never logged or echoed.
+  PIAPI_API_KEY          PiAPI key (x-api-key) for check_balance, get_task_cost,
+                         spend_report, reconcile_charges (and the spend and reconcile
+                         commands) and precheck_credits without balance_usd. Never logged
+                         or echoed.
   PIAPI_BASE_URL         PiAPI base URL [default: https://api.piapi.ai]
   PIAPI_TIMEOUT_MS       Timeout of one PiAPI request, in milliseconds
   PIAPI_BILLING_TOKEN    Bearer token for --http (same as --token)
@@ -39,7 +41,9 @@ Examples:
   piapi-billing-mcp --http 127.0.0.1:8787        serve MCP at http://127.0.0.1:8787/mcp
   echo '{\"tasks\":[{\"model\":\"kling\",\"task_type\":\"video_generation\",\"input\":{\"version\":\"3.0\"}}]}' \\
     | piapi-billing-mcp estimate -
-  piapi-billing-mcp prices flux";
+  piapi-billing-mcp prices flux
+  piapi-billing-mcp spend --since 7d --by model --svg spend.svg
+  piapi-billing-mcp reconcile --since 30d --write-overlay reconciled.json";
 
 /// MCP server with billing tools for PiAPI: cost estimates, credit pre-checks, prices, plans,
 /// top-up quotes, and the live balance.
@@ -80,6 +84,11 @@ pub struct Cli {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
 
+    /// HTTP connection and body limits: --max-connections, --header-timeout, --body-timeout,
+    /// --idle-timeout, --max-body-memory.
+    #[command(flatten)]
+    pub http_limits: Limits,
+
     /// Use this catalog file instead of the built-in one (same JSON format as
     /// shared/catalog/2026-11.json).
     #[arg(long, value_name = "FILE", env = "PIAPI_BILLING_CATALOG")]
@@ -114,6 +123,12 @@ pub struct Cli {
     /// is deleted), and print what moved. Stop the servers sharing the file first.
     #[arg(long)]
     pub ledger_repair: bool,
+
+    /// Do not offer the estimate card (an MCP App: an interactive view of estimate_cost and
+    /// precheck_credits results) to hosts that render MCP Apps; they then get the same tool
+    /// list and results as any other client.
+    #[arg(long)]
+    pub no_app: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +158,51 @@ pub enum Command {
         #[arg(long, value_name = "DAYS")]
         stale_after: Option<u64>,
         /// Print the catalog_report tool's JSON instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the budget gateway: a PiAPI-compatible proxy that holds each task's cost from a
+    /// virtual key's budget before PiAPI sees it (docs/gateway.md). Needs PIAPI_API_KEY.
+    Gateway(crate::gateway::cli::GatewayArgs),
+    /// Create, list and revoke the gateway's virtual keys, and read their spend.
+    Keys {
+        #[command(subcommand)]
+        command: crate::gateway::cli::KeysCommand,
+    },
+    /// Where the account's money went (the spend_report tool), as a table. Needs PIAPI_API_KEY.
+    Spend {
+        /// Start of the window: RFC 3339, or a span back from now (90m, 24h, 7d, 2w).
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// End of the window (exclusive), in the same forms [default: now].
+        #[arg(long)]
+        until: Option<String>,
+        /// Group by day, model, task_type or service_mode [default: day].
+        #[arg(long, value_name = "GROUP")]
+        by: Option<String>,
+        /// Also write the chart of spend per day, stacked by model, to this SVG file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Print the tool's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare the catalog with what the account was really charged (the reconcile_charges
+    /// tool), as a table. Needs PIAPI_API_KEY.
+    Reconcile {
+        /// Start of the window: RFC 3339, or a span back from now (90m, 24h, 7d, 2w).
+        #[arg(long, default_value = "30d")]
+        since: String,
+        /// End of the window (exclusive), in the same forms [default: now].
+        #[arg(long)]
+        until: Option<String>,
+        /// Most completed tasks to compare (1-5000) [default: 500].
+        #[arg(long, value_name = "N")]
+        max_tasks: Option<u64>,
+        /// Write the overlay correcting the drifted rows to FILE (for --price-overlay).
+        #[arg(long, value_name = "FILE")]
+        write_overlay: Option<PathBuf>,
+        /// Print the tool's JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -194,6 +254,51 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 print_text(&crate::report::summary(&report))
             }
         }
+        Some(Command::Gateway(args)) => {
+            init_logging();
+            let ledger = cli.ledger.as_deref();
+            runtime(true)?.block_on(crate::gateway::cli::run_gateway(billing, ledger, args))
+        }
+        Some(Command::Keys { command }) => {
+            let ledger = cli.ledger.as_deref();
+            let out = runtime(false)?.block_on(crate::gateway::cli::run_keys(ledger, command))?;
+            print_text(&format!("{out}\n"))
+        }
+        Some(Command::Spend {
+            since,
+            until,
+            by,
+            svg,
+            json,
+        }) => {
+            let cmd = crate::cli_reports::SpendCommand {
+                since: &since,
+                until: until.as_deref(),
+                by: by.as_deref(),
+                svg: svg.as_deref(),
+                json,
+            };
+            let client = live_client()?;
+            print_text(&runtime(true)?.block_on(crate::cli_reports::spend(&client, cmd))?)
+        }
+        Some(Command::Reconcile {
+            since,
+            until,
+            max_tasks,
+            write_overlay,
+            json,
+        }) => {
+            let cmd = crate::cli_reports::ReconcileCommand {
+                since: &since,
+                until: until.as_deref(),
+                max_tasks,
+                write_overlay: write_overlay.as_deref(),
+                json,
+            };
+            let client = live_client()?;
+            let report = crate::cli_reports::reconcile(&client, &billing, cmd);
+            print_text(&runtime(true)?.block_on(report)?)
+        }
         None => {
             init_logging();
             let piapi = PiapiClient::from_env().map_err(|e| Error::Piapi(e.to_string()))?;
@@ -207,6 +312,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             let mut state = AppState::new(billing, piapi);
             if let Some(slot) = &ledger {
                 state = state.with_ledger(slot.clone());
+            }
+            if cli.no_app {
+                state = state.without_app();
             }
             let server = BillingServer::new(state);
             let start_ledger = || async {
@@ -224,6 +332,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                         allowed_hosts: cli.allowed_hosts,
                         allowed_origins: cli.allowed_origins,
                         max_body_bytes: cli.max_body_bytes,
+                        limits: cli.http_limits,
                     };
                     options.validate()?;
                     runtime(true)?.block_on(async {
@@ -361,11 +470,22 @@ fn parse_estimate_input(text: &str) -> Result<EstimateArgs, piapi_billing::Error
     }
 }
 
+/// The PiAPI client the account subcommands need; without a key they say how to set one.
+fn live_client() -> Result<PiapiClient, Error> {
+    PiapiClient::from_env()
+        .map_err(|e| Error::Piapi(e.to_string()))?
+        .ok_or_else(|| {
+            Error::Config(
+                "no PiAPI key is configured: set PIAPI_API_KEY to read the account's task history"
+                    .into(),
+            )
+        })
+}
+
 fn print_text(text: &str) -> Result<(), Error> {
-    use std::io::Write as _;
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
         .map_err(|e| Error::io("cannot write to stdout", e))
 }
 

@@ -1,23 +1,36 @@
 //! Streamable HTTP: the MCP endpoint at `/mcp` behind its guards, and `/healthz`.
 //!
-//! Guards, outermost first:
+//! Guards on `/mcp`, outermost first, each a tower layer (axum middleware), as
+//! apollo-mcp-server arranges its auth and origin checks:
+//! - a repeated `Host`, `Origin` or `Authorization` header is refused with 400 (`http/guards.rs`):
+//!   the checks below would otherwise see only the first one;
 //! - a bearer token, required whenever the server binds a non-loopback address (anyone on the
 //!   network could otherwise spend the operator's PiAPI key through `check_balance` and read
-//!   the account);
-//! - rmcp's `Host` allow-list (DNS rebinding), `Origin` allow-list (a browser page on a foreign
-//!   origin gets 403; rmcp leaves this off by default, so it is switched on here), and the
-//!   request-body limit (413).
+//!   the account); the scheme is case-insensitive (RFC 7235);
+//! - `Accept: */*` (curl's default) and a missing `Accept` are read as accepting both JSON and
+//!   event streams, which rmcp requires to be named;
+//! - the request body (`http/body.rs`): its length limit (413), the time allowed to send it (408),
+//!   the memory shared by all bodies in flight (503), and a body that is not a JSON-RPC
+//!   message (400 with a JSON-RPC error, rather than rmcp's 415);
+//! - rmcp's `Host` allow-list (DNS rebinding) and `Origin` allow-list (a browser page on a
+//!   foreign origin gets 403; rmcp leaves this off by default, so it is switched on here).
 //!
-//! Requests are served statelessly: no legacy `Mcp-Session-Id` sessions to expire under
-//! clients that never re-initialize, and every tool here answers in one response.
+//! Connections (`http/conn.rs`) are capped in number and closed when idle, when a request head
+//! takes too long, or when a body does; memory freed after a flood is handed back to the
+//! system. Requests are served statelessly: no legacy `Mcp-Session-Id` sessions to expire
+//! under clients that never re-initialize, and every tool here answers in one response.
+
+mod body;
+mod conn;
+mod guards;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::http::{HeaderValue, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
@@ -36,6 +49,62 @@ const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 /// Origins every server accepts: pages served from this machine (any port).
 const LOOPBACK_ORIGINS: [&str; 3] = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
 
+/// How many connections, for how long, and how much body memory: the HTTP server's resource
+/// limits, as command-line flags (`#[command(flatten)]` in [`crate::cli`]).
+#[derive(Clone, Debug, clap::Args)]
+pub struct Limits {
+    /// Most HTTP connections open at once; further clients wait to be accepted. Raised to fit
+    /// the process's open-file limit where it can be.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+
+    /// Time a client has to send a request's head (request line and headers) once it starts
+    /// sending it; the connection is closed after that.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
+    pub header_timeout: Duration,
+
+    /// Time a request's whole body may take to arrive; then the request gets 408 and the
+    /// connection is closed.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    pub body_timeout: Duration,
+
+    /// Time a connection may stay open without a request (after connecting, or between
+    /// keep-alive requests) before it is closed.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
+    pub idle_timeout: Duration,
+
+    /// Request-body bytes held in memory at once across all connections, beyond the first
+    /// 64 KiB of each request (which every connection may always use). A request whose body
+    /// does not fit gets 503 with Retry-After.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..=(1 << 40)))]
+    pub max_body_memory: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(30),
+            max_body_memory: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// A timeout flag: a humantime duration ("10s", "500ms", "2m") from 1 ms to 1 hour.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("{e}; write a duration such as 10s, 500ms or 2m"))?;
+    if duration < Duration::from_millis(1) || duration > Duration::from_secs(3600) {
+        return Err(format!(
+            "must be from 1ms to 1h, got {}",
+            humantime::format_duration(duration)
+        ));
+    }
+    Ok(duration)
+}
+
 /// How the HTTP transport is exposed.
 #[derive(Clone, Debug)]
 pub struct HttpOptions {
@@ -47,13 +116,18 @@ pub struct HttpOptions {
     /// Extra browser origins to accept (`scheme://host[:port|:*]`), beside loopback.
     pub allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
+    pub limits: Limits,
 }
 
 impl HttpOptions {
-    /// Refuses configurations that would expose the server without authentication.
+    /// Refuses configurations that would expose the server without authentication, or lock
+    /// every client out.
     pub fn validate(&self) -> Result<(), Error> {
+        if let Some(token) = &self.token {
+            validate_token(token)?;
+        }
         let ip = self.addr.ip();
-        if !ip.is_loopback() && self.token.as_deref().is_none_or(str::is_empty) {
+        if !ip.is_loopback() && self.token.is_none() {
             return Err(Error::Config(format!(
                 "--http {}: binding a non-loopback address needs a bearer token; pass --token or set \
                  PIAPI_BILLING_TOKEN (or bind 127.0.0.1)",
@@ -97,6 +171,36 @@ impl HttpOptions {
     }
 }
 
+/// A token no client could present is refused at start rather than locking every client out
+/// with 401: HTTP strips whitespace around header values, so a padded token never matches, and
+/// a blank one would pass for "a token is set" on a public bind.
+fn validate_token(token: &str) -> Result<(), Error> {
+    let refuse = |why: &str| {
+        Err(Error::Config(format!(
+            "--token / PIAPI_BILLING_TOKEN {why}"
+        )))
+    };
+    if token.trim().is_empty() {
+        return refuse(
+            "is blank; set a token of visible characters, or unset it (a loopback bind then \
+             serves without one)",
+        );
+    }
+    if token.trim() != token {
+        return refuse(
+            "starts or ends with whitespace, which HTTP strips from header values, so no client \
+             could present it; remove the whitespace",
+        );
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return refuse(
+            "may hold only visible ASCII characters (letters, digits and punctuation, no \
+             spaces), as an Authorization header carries it",
+        );
+    }
+    Ok(())
+}
+
 fn host_of(ip: IpAddr) -> String {
     ip.to_string()
 }
@@ -112,11 +216,20 @@ pub fn router(
         Arc::new(NeverSessionManager::default()),
         options.rmcp_config(shutdown),
     );
-    let mut mcp = Router::new().nest_service("/mcp", service);
-    if let Some(token) = options.token.as_deref().filter(|t| !t.is_empty()) {
+    let bodies = Arc::new(body::BodyLimits::new(options));
+    // `layer` wraps what is there: the last one added runs first.
+    let mut mcp = Router::new()
+        .nest_service("/mcp", service)
+        .layer(middleware::from_fn_with_state(bodies, body::bounded))
+        .layer(middleware::from_fn(guards::normalize_accept));
+    if let Some(token) = options.token.as_deref() {
         let expected: Arc<[u8]> = Arc::from(token.as_bytes());
-        mcp = mcp.layer(middleware::from_fn_with_state(expected, require_bearer));
+        mcp = mcp.layer(middleware::from_fn_with_state(
+            expected,
+            guards::require_bearer,
+        ));
     }
+    mcp = mcp.layer(middleware::from_fn(guards::reject_repeated_headers));
     Router::new().route("/healthz", get(healthz)).merge(mcp)
 }
 
@@ -133,14 +246,14 @@ pub async fn serve(server: BillingServer, options: HttpOptions) -> Result<(), Er
     let shutdown = CancellationToken::new();
     let app = router(server, &options, &shutdown);
     eprintln!("{SERVER_NAME}: listening on http://{local}/mcp");
-    tracing::info!(%local, auth = options.token.is_some(), "serving streamable HTTP");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            shutdown.cancel();
-        })
-        .await
-        .map_err(|e| Error::io("HTTP server", e))
+    tracing::info!(%local, auth = options.token.is_some(), limits = ?options.limits, "serving streamable HTTP");
+    let signal = shutdown.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        signal.cancel();
+    });
+    conn::serve(listener, app, &options.limits, shutdown).await;
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -180,46 +293,18 @@ async fn healthz() -> Response {
         .into_response()
 }
 
-async fn require_bearer(
-    State(expected): State<Arc<[u8]>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
-        .map(<[u8]>::trim_ascii);
-    match presented {
-        Some(token) if constant_time_eq(token, &expected) => next.run(request).await,
-        _ => unauthorized(),
-    }
-}
-
-fn unauthorized() -> Response {
+/// A JSON error body `{"error": why}` with `status`, for refusals before rmcp.
+fn refusal(status: axum::http::StatusCode, why: &str) -> Response {
+    let body = serde_json::json!({ "error": why }).to_string();
     (
-        StatusCode::UNAUTHORIZED,
-        [
-            (
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(r#"Bearer realm="piapi-billing-mcp""#),
-            ),
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            ),
-        ],
-        r#"{"error":"missing or invalid bearer token: send Authorization: Bearer <token>"}"#,
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
     )
         .into_response()
-}
-
-/// Compares secrets without a timing signal that leaks how many leading bytes matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]
@@ -233,6 +318,7 @@ mod tests {
             allowed_hosts: vec![],
             allowed_origins: vec![],
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            limits: Limits::default(),
         }
     }
 
@@ -249,6 +335,23 @@ mod tests {
     }
 
     #[test]
+    fn tokens_no_client_could_present_are_refused() {
+        for (token, says) in [
+            ("", "is blank"),
+            (" ", "is blank"),
+            (" sekrit ", "whitespace"),
+            ("sekrit\t", "whitespace"),
+            ("sek rit", "visible ASCII"),
+            ("sekrït", "visible ASCII"),
+        ] {
+            for addr in ["127.0.0.1:8787", "0.0.0.0:8787"] {
+                let err = options(addr, Some(token)).validate().expect_err(token);
+                assert!(err.to_string().contains(says), "{token:?}: {err}");
+            }
+        }
+    }
+
+    #[test]
     fn origins_need_a_scheme() {
         let mut o = options("127.0.0.1:0", None);
         o.allowed_origins = vec!["app.example.com".into()];
@@ -258,9 +361,11 @@ mod tests {
     }
 
     #[test]
-    fn token_comparison() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
+    fn timeouts_are_durations_within_reason() {
+        assert_eq!(parse_timeout("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_timeout("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_timeout("0s").is_err());
+        assert!(parse_timeout("2h").is_err());
+        assert!(parse_timeout("ten").unwrap_err().contains("such as 10s"));
     }
 }

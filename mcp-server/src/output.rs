@@ -29,6 +29,26 @@ impl<T: Serialize> IntoCallToolResult for Structured<T> {
     }
 }
 
+/// A structured result with an image beside it (the spend chart): the text copy first, then
+/// the image, as `content`; the value as `structuredContent`.
+pub struct WithImage<T> {
+    pub value: T,
+    pub image_base64: String,
+    pub mime_type: &'static str,
+}
+
+impl<T: Serialize> IntoCallToolResult for WithImage<T> {
+    fn into_call_tool_result(self) -> Result<CallToolResponse, ErrorData> {
+        let mut response = Structured(self.value).into_call_tool_result()?;
+        if let CallToolResponse::Complete(result) = &mut response {
+            result
+                .content
+                .push(ContentBlock::image(self.image_base64, self.mime_type));
+        }
+        Ok(response)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

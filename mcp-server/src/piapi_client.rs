@@ -8,9 +8,13 @@
 //! The key is sent in the `x-api-key` header, marked sensitive, and nowhere else. It is never
 //! formatted: [`SecretKey`] prints `***`, logs name endpoints and statuses only, error details
 //! come from this module's own wording or from transport errors (which carry URLs, and the base
-//! URL is checked to hold no credentials), and every message built from text PiAPI or the
-//! transport supplied is scrubbed of the key before it leaves. Redirects are not followed,
-//! because the key is a custom header that an HTTP client would carry to the new host.
+//! URL is checked to hold no credentials), and every message built from text the transport
+//! supplied is scrubbed of the key before it leaves. PiAPI's bodies are scrubbed where they
+//! enter, in `PiapiClient::read_body`, successful ones included: a body that echoes the key
+//! (an account named after it, a task whose model is it) would otherwise carry it into a tool
+//! result and into rmcp's logs of that result, and no later path has to remember. Redirects are
+//! not followed, because the key is a custom header that an HTTP client would carry to the new
+//! host.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -87,10 +91,55 @@ impl SecretKey {
         out
     }
 
+    /// `text` with the key replaced by `***`, unclipped: for bodies the budget gateway passes
+    /// on to its clients whole.
+    pub fn scrub_all(&self, text: &str) -> String {
+        self.scrub(text)
+    }
+
     /// Text from outside (PiAPI's body, a transport error, the core's reading of a body), made
     /// safe to show: scrubbed first, then clipped, so a clip cannot leave half a key behind.
     fn redact(&self, text: &str) -> String {
         clip(&self.scrub(text))
+    }
+
+    /// Scrubs every string, member name and number of a parsed body. The depth is bounded by
+    /// serde_json's parser (128 levels), so the recursion is too.
+    fn scrub_value(&self, value: &mut Value) {
+        match value {
+            Value::String(text) => self.scrub_in_place(text),
+            Value::Number(number) if self.may_hold(&number.to_string()) => {
+                *value = Value::String(self.scrub(&number.to_string()));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.scrub_value(item)),
+            Value::Object(members) => {
+                if members.keys().any(|name| self.may_hold(name)) {
+                    *members = std::mem::take(members)
+                        .into_iter()
+                        .map(|(name, item)| (self.scrub(&name), item))
+                        .collect();
+                }
+                members.values_mut().for_each(|item| self.scrub_value(item));
+            }
+            _ => {}
+        }
+    }
+
+    fn scrub_in_place(&self, text: &mut String) {
+        if self.may_hold(text) {
+            *text = self.scrub(text);
+        }
+    }
+
+    /// Whether `text` could hold the key or a clipped start of it: the cheap test that spares
+    /// every other string of a body the full [`SecretKey::scrub`].
+    fn may_hold(&self, text: &str) -> bool {
+        let start = self
+            .0
+            .char_indices()
+            .nth(6)
+            .map_or(&*self.0, |(at, _)| &self.0[..at]);
+        !self.0.is_empty() && text.contains(start)
     }
 }
 
@@ -221,6 +270,18 @@ fn parse_timeout_ms(text: &str) -> Result<Duration, PiapiError> {
     }
 }
 
+/// One page request of the task history. PiAPI documents `page` from 1, `page_size` up to
+/// 100, and `start_time`/`end_time` as Unix seconds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub page: u64,
+    pub page_size: u64,
+    pub start_time: i64,
+    pub end_time: i64,
+    /// PiAPI's history model filter ("kling", "mj", …); `None` for every model.
+    pub model: Option<String>,
+}
+
 /// Why a PiAPI call failed, worded for the assistant that made it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -299,19 +360,7 @@ impl PiapiClient {
     }
 
     pub fn new(config: PiapiConfig) -> Result<Self, PiapiError> {
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config()?)
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("piapi-billing-mcp/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                PiapiError::InvalidConfig(format!(
-                    "cannot build the HTTP client: {}",
-                    clip(&root_cause(&e))
-                ))
-            })?;
+        let http = http_client(&config)?;
         Ok(PiapiClient {
             http,
             config: Arc::new(config),
@@ -340,6 +389,35 @@ impl PiapiClient {
         let what = format!("task {task_id}");
         let body = self.get_json(url, "GET /api/v1/task/{id}", &what).await?;
         task_cost(billing, &body).map_err(|e| self.shape_error(e, &what))
+    }
+
+    /// One page of the account's task history (`GET /api/open/tasks/histories`), scrubbed of
+    /// the key; [`piapi_billing::piapi::history`] reads it.
+    pub async fn history_page(&self, query: &HistoryQuery) -> Result<Value, PiapiError> {
+        let mut url = self.endpoint(&["api", "open", "tasks", "histories"]);
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs
+                .append_pair("page", &query.page.to_string())
+                .append_pair("page_size", &query.page_size.to_string())
+                .append_pair("start_time", &query.start_time.to_string())
+                .append_pair("end_time", &query.end_time.to_string());
+            if let Some(model) = &query.model {
+                pairs.append_pair("model", model);
+            }
+        }
+        let what = format!("task history page {}", query.page);
+        // Every body is scrubbed of the key as it is read (`read_body`).
+        self.get_json(url, "GET /api/open/tasks/histories", &what)
+            .await
+    }
+
+    /// A task's view (`GET /api/v1/task/{id}`), scrubbed of the key; the core reads it.
+    pub async fn task_body(&self, task_id: &str) -> Result<Value, PiapiError> {
+        let task_id = validate_task_id(task_id)?;
+        let url = self.endpoint(&["api", "v1", "task", task_id]);
+        let what = format!("task {task_id}");
+        self.get_json(url, "GET /api/v1/task/{id}", &what).await
     }
 
     /// The base URL with `segments` appended, each percent-encoded as one path segment.
@@ -471,15 +549,18 @@ impl PiapiClient {
                 )));
             }
             code => {
-                let said =
-                    envelope_message(body).map(|m| format!(": {}", self.config.api_key.redact(&m)));
+                let said = self
+                    .read_body(body)
+                    .ok()
+                    .and_then(|body| envelope_message(&body))
+                    .map(|m| format!(": {}", clip(&m)));
                 return fatal(PiapiError::Refused(format!(
                     "{endpoint} answered HTTP {code}{}",
                     said.unwrap_or_default()
                 )));
             }
         }
-        serde_json::from_slice(body).map_err(|e| {
+        self.read_body(body).map_err(|e| {
             Failure::Fatal(PiapiError::Malformed(format!(
                 "{endpoint} answered HTTP {} with a body that is not JSON ({e})",
                 status.as_u16()
@@ -487,9 +568,17 @@ impl PiapiClient {
         })
     }
 
+    /// Parses a PiAPI body and scrubs the key out of it: the one way a body enters, so neither
+    /// a result built from it nor a message quoting it can carry the key.
+    fn read_body(&self, body: &[u8]) -> Result<Value, serde_json::Error> {
+        let mut value = serde_json::from_slice(body)?;
+        self.config.api_key.scrub_value(&mut value);
+        Ok(value)
+    }
+
     /// A body that PiAPI sent but the core could not read; an error code inside the envelope
     /// means the same as the HTTP status would.
-    fn shape_error(&self, e: PiapiShapeError, what: &str) -> PiapiError {
+    pub(crate) fn shape_error(&self, e: PiapiShapeError, what: &str) -> PiapiError {
         match e.api_code {
             Some(401) => PiapiError::Unauthorized,
             Some(403) => PiapiError::Forbidden,
@@ -569,6 +658,24 @@ impl Failure {
 
 /// TLS with the ring provider, trusting the system's CA roots and Mozilla's, so the client
 /// works both behind a corporate CA and on a minimal host without a CA bundle.
+/// The HTTP client every PiAPI caller uses (this client and the budget gateway's upstream):
+/// rustls, the configured timeouts, no redirects (the key must not follow one to another host).
+pub fn http_client(config: &PiapiConfig) -> Result<reqwest::Client, PiapiError> {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config()?)
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("piapi-billing-mcp/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| {
+            PiapiError::InvalidConfig(format!(
+                "cannot build the HTTP client: {}",
+                clip(&root_cause(&e))
+            ))
+        })
+}
+
 fn tls_config() -> Result<rustls::ClientConfig, PiapiError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls_error = |e: rustls::Error| PiapiError::InvalidConfig(format!("cannot set up TLS: {e}"));
@@ -607,10 +714,8 @@ fn validate_task_id(task_id: &str) -> Result<&str, PiapiError> {
 }
 
 /// The `message` of a PiAPI envelope in an error body.
-fn envelope_message(body: &[u8]) -> Option<String> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    value
-        .get("message")
+fn envelope_message(body: &Value) -> Option<String> {
+    body.get("message")
         .and_then(Value::as_str)
         .filter(|m| !m.is_empty())
         .map(str::to_owned)
@@ -651,6 +756,8 @@ fn now_rfc3339() -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
@@ -764,6 +871,33 @@ mod tests {
             "{}",
             key.redact(&long)
         );
+    }
+
+    #[test]
+    fn bodies_are_scrubbed_where_they_enter() {
+        let client = PiapiClient::new(
+            PiapiConfig::new(DEFAULT_BASE_URL, SecretKey::new("sk-live-123")).unwrap(),
+        )
+        .unwrap();
+        let body =
+            br#"{"data":{"name":"sk-live-123","sk-live-123":1,"deep":[{"m":"x sk-live-1\u2026"}],
+            "plain":"acme","n":42}}"#;
+        let value = client.read_body(body).unwrap();
+        let text = value.to_string();
+        assert!(!text.contains("sk-live-1"), "{text}");
+        assert_eq!(value["data"]["name"], "***");
+        assert_eq!(value["data"]["***"], 1);
+        assert_eq!(value["data"]["deep"][0]["m"], "x ***…");
+        assert_eq!(
+            (&value["data"]["plain"], &value["data"]["n"]),
+            (&json!("acme"), &json!(42))
+        );
+        let numeric = PiapiClient::new(
+            PiapiConfig::new(DEFAULT_BASE_URL, SecretKey::new("12345678901")).unwrap(),
+        )
+        .unwrap();
+        let value = numeric.read_body(br#"{"id":12345678901}"#).unwrap();
+        assert_eq!(value["id"], "***");
     }
 
     #[test]

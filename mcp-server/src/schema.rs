@@ -73,9 +73,16 @@ fn single_types(value: &mut Value, drop_null: bool) {
                 }
             }
             for (key, child) in map.iter_mut() {
-                // Values of these keywords are data, not schemas.
-                if !matches!(key.as_str(), "enum" | "const" | "default" | "examples") {
-                    single_types(child, drop_null);
+                match key.as_str() {
+                    // Maps from names to schemas: a property may be called `default` too.
+                    "properties" | "$defs" | "definitions" | "patternProperties" => {
+                        if let Value::Object(named) = child {
+                            named.values_mut().for_each(|v| single_types(v, drop_null));
+                        }
+                    }
+                    // Values of these keywords are data, not schemas.
+                    "enum" | "const" | "default" | "examples" => {}
+                    _ => single_types(child, drop_null),
                 }
             }
         }
@@ -97,6 +104,26 @@ mod tests {
     /// reproduce.
     fn rmcp_rewritten(schema: &Arc<JsonObject>, is_input: bool) -> Value {
         run(Value::Object(schema.as_ref().clone()), is_input)
+    }
+
+    /// A property named like a keyword (`default`) is still a schema to rewrite.
+    #[test]
+    fn properties_named_like_keywords_are_rewritten() {
+        let schema = json!({"type": "object", "properties": {
+            "default": {"type": ["string", "number", "null"]},
+            "enum": {"type": ["integer", "null"]}
+        }, "default": {"type": ["a", "b"]}});
+        let out = run(schema, false);
+        assert_eq!(
+            out["properties"]["default"],
+            json!({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]})
+        );
+        assert_eq!(
+            out["properties"]["enum"],
+            json!({"anyOf": [{"type": "integer"}, {"type": "null"}]})
+        );
+        // The `default` keyword's value is data and stays as it is.
+        assert_eq!(out["default"], json!({"type": ["a", "b"]}));
     }
 
     #[test]

@@ -7,15 +7,16 @@ use piapi_billing::{Billing, CheckBalanceResult, PrecheckArgs};
 use rmcp::handler::server::router::prompt::PromptRouter;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{
-    Implementation, ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
+    CacheScope, Implementation, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
+    ResultType, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, prompt_handler, tool_handler};
 
 use crate::ledger::LedgerSlot;
 use crate::piapi_client::PiapiClient;
-use crate::resources;
+use crate::{app, resources};
 
 /// The name clients show for this server (rmcp would otherwise report itself as "rmcp").
 pub const SERVER_NAME: &str = "piapi-billing-mcp";
@@ -27,7 +28,8 @@ what they cost, then precheck_credits to learn whether the account can afford th
 the live balance when the server has a PiAPI key, otherwise pass balance_usd). If credits are \
 short, quote_top_up prices a top-up including bonus tiers. list_prices and list_plans answer \
 questions about prices, plans and seats; check_balance and get_task_cost read the live \
-account and what a finished task really cost. Money is always a decimal string in USD; \
+account and what a finished task really cost; spend_report shows where the account's money \
+went and reconcile_charges checks the catalog against the account's real charges. Money is always a decimal string in USD; \
 1 USD = 10,000,000 PiAPI points. Every price carries its source and a confidence label.";
 
 /// What every request handler shares: the billing engine and, when a key is configured, the
@@ -39,6 +41,9 @@ pub struct AppState {
     /// The credit ledger (`--ledger`); `None` when disabled. Without a PiAPI key,
     /// `check_balance` reports its default account.
     pub ledger: Option<Arc<LedgerSlot>>,
+    /// Whether hosts that render MCP Apps are offered the estimate card ([`crate::app`]);
+    /// `--no-app` turns it off.
+    pub app: bool,
 }
 
 impl AppState {
@@ -47,7 +52,14 @@ impl AppState {
             billing,
             piapi,
             ledger: None,
+            app: true,
         }
+    }
+
+    /// No estimate card: every client sees tools and resources as a host without MCP Apps does.
+    pub fn without_app(mut self) -> Self {
+        self.app = false;
+        self
     }
 
     pub fn with_ledger(mut self, ledger: Arc<LedgerSlot>) -> Self {
@@ -128,7 +140,10 @@ impl BillingServer {
 
     fn routers() -> &'static Routers {
         ROUTERS.get_or_init(|| Routers {
-            tools: Self::tool_router() + Self::ledger_router(),
+            tools: Self::tool_router()
+                + Self::ledger_router()
+                + Self::report_router()
+                + Self::gateway_router(),
             prompts: Self::prompt_router(),
         })
     }
@@ -139,6 +154,11 @@ impl BillingServer {
 
     fn prompts(&self) -> &'static PromptRouter<Self> {
         &Self::routers().prompts
+    }
+
+    /// Whether this request's client is offered the estimate card.
+    fn offers_app(&self, context: &RequestContext<RoleServer>) -> bool {
+        self.state.app && app::host_renders_apps(context)
     }
 }
 
@@ -157,14 +177,41 @@ impl ServerHandler for BillingServer {
         .with_instructions(INSTRUCTIONS)
     }
 
+    /// The tools, with the estimate card declared on its tools for hosts that render it; as
+    /// `#[tool_handler]` would list them otherwise (same cache hints), so other clients see
+    /// the same bytes as before the card existed.
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let mut tools = self.tools().list_all();
+        if self.offers_app(&context) {
+            app::declare_on(&mut tools);
+        }
+        let cache_hints = context
+            .protocol_version()
+            .is_some_and(|version| version >= ProtocolVersion::V_2026_07_28);
+        Ok(ListToolsResult {
+            result_type: Some(ResultType::COMPLETE),
+            tools,
+            meta: None,
+            next_cursor: None,
+            ttl_ms: cache_hints.then_some(0),
+            cache_scope: cache_hints.then_some(CacheScope::Public),
+        })
+    }
+
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(resources::list(
-            &self.state.billing,
-        )))
+        let mut list = resources::list(&self.state.billing);
+        if self.offers_app(&context) {
+            list.push(app::resource());
+        }
+        Ok(ListResourcesResult::with_all_items(list))
     }
 
     async fn list_resource_templates(
@@ -182,6 +229,11 @@ impl ServerHandler for BillingServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
+        // The card reads for anyone who asks by its URI, listed or not (a host may have kept
+        // it from an earlier listing); `--no-app` leaves it unknown like any other URI.
+        if self.state.app && request.uri == app::URI {
+            return app::read().map(Into::into);
+        }
         resources::read(&self.state.billing, &request.uri).map(Into::into)
     }
 }

@@ -4,13 +4,17 @@
 //! a message through several untagged enums (the message kind, then one of ~20 request types),
 //! each buffering and re-walking the whole message, so the arguments of a 1,000-task
 //! `estimate_cost` (170 KB, nearly all of the message) were walked a dozen times: 20 million
-//! instructions per call under callgrind. [`decode`] parses the line once into a [`Value`],
+//! instructions per call under callgrind. `decode` parses the line once into a [`Value`],
 //! lifts the arguments of a `tools/call` out before rmcp sees the envelope, and puts them back
 //! into the typed request untouched: 8 million.
 //!
-//! Everything else follows rmcp's transport: a line limit, unparsable input ignored (replying to
-//! garbage invites an error storm), well-formed JSON that is not a valid message answered with
-//! Invalid Request, and a notification that does not parse skipped, since it expects no reply.
+//! Every request gets an answer, as JSON-RPC 2.0 requires, even when rmcp could not read it:
+//! a line that is not readable JSON (invalid UTF-8, nesting deeper than 128 levels, broken
+//! syntax) gets `-32700`, an invalid request `-32600`, a `tools/call` without an arguments
+//! object `-32602`, each with the request's `id` (or `null` when none can be read), written by
+//! the transport itself ([`crate::jsonrpc`]). A line longer than [`MAX_LINE_BYTES`] is answered
+//! from its first bytes and the rest is read past without being kept. A notification that does
+//! not parse is skipped, since it expects no reply.
 //!
 //! In a legacy session, a `tools/call` of an offline tool does not reach rmcp at all:
 //! [`crate::direct`] answers it from the line's own text and the transport writes the reply.
@@ -25,7 +29,7 @@ use std::sync::Arc;
 
 use rmcp::RoleServer;
 use rmcp::model::{
-    ClientNotification, ClientRequest, ErrorData, JsonObject, JsonRpcMessage, JsonRpcNotification,
+    ClientNotification, ClientRequest, JsonObject, JsonRpcMessage, JsonRpcNotification,
     JsonRpcRequest, JsonRpcResponse, ServerResult,
 };
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
@@ -36,6 +40,7 @@ use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
 use crate::direct::{DirectTools, Session};
+use crate::jsonrpc::{self, Refusal};
 
 pub type Reader = Box<dyn AsyncRead + Send + Unpin>;
 pub type Writer = Box<dyn AsyncWrite + Send + Unpin>;
@@ -43,6 +48,10 @@ pub type Writer = Box<dyn AsyncWrite + Send + Unpin>;
 /// The longest message accepted, as in rmcp's transport (and its HTTP client): a peer that
 /// never sends a newline must not grow the buffer without bound.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// A line buffer grown past this by a large message is given back once the message is
+/// decoded, so one large call does not keep its buffer for the rest of the session.
+const KEPT_LINE_CAPACITY: usize = 1024 * 1024;
 
 /// stdin and stdout as an MCP transport. Must be called inside the tokio runtime.
 pub fn transport() -> StdioTransport<Reader, Writer> {
@@ -57,10 +66,8 @@ pub struct StdioTransport<R, W> {
     /// rmcp polls `receive` inside a `select!` and drops it whenever a reply is ready to send;
     /// a partial line must survive that.
     line: Vec<u8>,
-    /// Set after an oversized line was rejected, until its end is seen.
+    /// Set after an oversized line was answered, until its end is seen.
     discarding: bool,
-    /// An Invalid Request reply owed for the last line, sent before reading on.
-    owe_invalid_request: bool,
     /// The writing half; behind a mutex because rmcp sends replies concurrently, and `None`
     /// once closed.
     output: Arc<Mutex<Option<W>>>,
@@ -87,7 +94,6 @@ where
             input: BufReader::new(input),
             line: Vec::new(),
             discarding: false,
-            owe_invalid_request: false,
             output: Arc::new(Mutex::new(Some(output))),
             direct: None,
             negotiated: None,
@@ -133,47 +139,67 @@ where
         }
     }
 
-    /// Reads up to the next newline into `self.line`; `false` at the end of input or on a read
-    /// error. Cancel-safe: bytes are moved from the reader's buffer into `self.line` with no
-    /// await in between.
-    async fn read_line(&mut self) -> bool {
+    /// Reads up to the next newline into `self.line`. Cancel-safe: bytes are moved from the
+    /// reader's buffer into `self.line` with no await in between.
+    ///
+    /// A line that grows past [`MAX_LINE_BYTES`] is answered from what was read of it (its
+    /// `id` comes first in every client seen), and the rest of it is consumed without being
+    /// kept.
+    async fn read_line(&mut self) -> Read {
         loop {
             let available = match self.input.fill_buf().await {
-                Ok([]) => return false,
+                Ok([]) => return Read::End,
                 Ok(available) => available,
                 Err(e) => {
                     tracing::error!("cannot read stdin: {e}");
-                    return false;
+                    return Read::End;
                 }
             };
             let newline = available.iter().position(|&b| b == b'\n');
             let take = newline.map_or(available.len(), |at| at + 1);
+            let mut refusal = None;
             if self.discarding {
                 self.discarding = newline.is_none();
             } else if self.line.len() + take > MAX_LINE_BYTES {
-                tracing::error!(
-                    max_bytes = MAX_LINE_BYTES,
-                    "an incoming message is longer than the limit; discarding it"
-                );
-                self.line.clear();
+                let room = MAX_LINE_BYTES - self.line.len();
+                self.line.extend_from_slice(&available[..room.min(take)]);
+                refusal = Some(jsonrpc::oversized(&self.line, MAX_LINE_BYTES));
+                self.line = Vec::new();
                 self.discarding = newline.is_none();
             } else {
                 self.line.extend_from_slice(&available[..take]);
             }
             self.input.consume(take);
+            if let Some(refusal) = refusal {
+                tracing::warn!(
+                    max_bytes = MAX_LINE_BYTES,
+                    "an incoming message is longer than the limit; answered and discarded"
+                );
+                return Read::Oversized(refusal);
+            }
             if newline.is_some() && !self.line.is_empty() {
-                return true;
+                return Read::Line;
             }
         }
     }
 
-    async fn send_invalid_request(&mut self) -> Result<(), std::io::Error> {
-        let reply = TxJsonRpcMessage::<RoleServer>::error(
-            ErrorData::invalid_request("Invalid request", None),
-            None,
-        );
-        write_message(&self.output, &reply).await
+    /// Empties the line buffer for the next line, giving back a large one's memory.
+    fn clear_line(&mut self) {
+        self.line.clear();
+        if self.line.capacity() > KEPT_LINE_CAPACITY {
+            self.line = Vec::new();
+        }
     }
+}
+
+/// What [`StdioTransport::read_line`] found.
+enum Read {
+    /// A whole line is in the buffer.
+    Line,
+    /// A line over the limit, answered with this reply.
+    Oversized(Refusal),
+    /// The end of input.
+    End,
 }
 
 impl<R, W> Transport<RoleServer> for StdioTransport<R, W>
@@ -200,27 +226,30 @@ where
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
         loop {
-            if self.owe_invalid_request {
-                self.send_invalid_request().await.ok()?;
-                self.owe_invalid_request = false;
-            }
-            if !self.read_line().await {
-                return None;
+            match self.read_line().await {
+                Read::Line => {}
+                Read::Oversized(refusal) => {
+                    self.spawn_write(refusal.to_line());
+                    continue;
+                }
+                Read::End => return None,
             }
             if let Some(reply) = self.direct_reply() {
-                self.line.clear();
+                self.clear_line();
                 self.spawn_write(reply);
                 continue;
             }
             let decoded = decode(&self.line);
-            self.line.clear();
+            self.clear_line();
             match decoded {
                 Decoded::Message(message) => {
                     self.observe(&message);
                     return Some(message);
                 }
                 Decoded::Skip => {}
-                Decoded::Invalid => self.owe_invalid_request = true,
+                // Written by a task of its own, like the direct lane's replies: rmcp drops
+                // this future whenever it has something to send.
+                Decoded::Reply(refusal) => self.spawn_write(refusal.to_line()),
             }
         }
     }
@@ -270,10 +299,10 @@ async fn write_line<W: AsyncWrite + Unpin>(
 )]
 enum Decoded {
     Message(RxJsonRpcMessage<RoleServer>),
-    /// Not JSON, or a notification that does not parse: nothing to answer.
+    /// Blank, or a notification that does not parse: nothing to answer.
     Skip,
-    /// JSON that is not a valid request: answered with Invalid Request.
-    Invalid,
+    /// Not something rmcp can take: answered by the transport with this error.
+    Reply(Refusal),
 }
 
 /// A line without its trailing newline or carriage return, or a leading byte order mark.
@@ -292,10 +321,18 @@ fn decode(line: &[u8]) -> Decoded {
     let mut value: Value = match serde_json::from_slice(line) {
         Ok(value) => value,
         Err(e) => {
-            tracing::debug!("ignoring an incoming line that is not JSON: {e}");
-            return Decoded::Skip;
+            let refusal = jsonrpc::unreadable(line, &e);
+            tracing::debug!("an incoming line is not readable JSON: {e}");
+            return if refusal.notification {
+                Decoded::Skip
+            } else {
+                Decoded::Reply(refusal)
+            };
         }
     };
+    if let Some(refusal) = jsonrpc::check(&value) {
+        return Decoded::Reply(refusal);
+    }
     let is_notification =
         value.get("id").is_none() && value.get("method").is_some_and(Value::is_string);
     let arguments = take_tool_arguments(&mut value);
@@ -307,18 +344,28 @@ fn decode(line: &[u8]) -> Decoded {
             } else {
                 // Not a well-formed call after all (rmcp took it for a custom request): decode
                 // the whole line the ordinary way, so nothing of it is lost.
-                serde_json::from_slice(line).map_or(Decoded::Invalid, Decoded::Message)
+                serde_json::from_slice(line)
+                    .map_or_else(|e| invalid_request(line, &e), Decoded::Message)
             }
         }
         Err(e) if is_notification => {
             tracing::debug!("ignoring a notification that does not parse: {e}");
             Decoded::Skip
         }
-        Err(e) => {
-            tracing::debug!("protocol error on an incoming message: {e}");
-            Decoded::Invalid
-        }
+        Err(e) => invalid_request(line, &e),
     }
+}
+
+/// The Invalid Request reply to a message rmcp cannot decode, with its `id` (the rare path,
+/// so the id is read again from the line rather than kept for every message).
+fn invalid_request(line: &[u8], error: &serde_json::Error) -> Decoded {
+    tracing::debug!("protocol error on an incoming message: {error}");
+    Decoded::Reply(Refusal {
+        id: jsonrpc::read_id(line),
+        code: jsonrpc::INVALID_REQUEST,
+        message: "Invalid Request: not a valid MCP request, notification or response".to_owned(),
+        notification: false,
+    })
 }
 
 /// Takes the arguments object out of a `tools/call` request, leaving a small envelope.
@@ -452,24 +499,50 @@ mod tests {
     fn decodes_exactly_as_rmcp_does() {
         let lines = [
             r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"estimate_cost","arguments":{"tasks":[{"model":"kling","n":1.50,"big":12345678901234567890123}]},"_meta":{"progressToken":1}}}"#,
-            r#"{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"x","arguments":[1,2]}}"#,
             r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}"#,
-            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{"a":1}}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":null}}"#,
             r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
             r#"{"jsonrpc":"2.0","id":3,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
             r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
             r#"{"jsonrpc":"2.0","method":"vendor/notice","params":{"x":1}}"#,
             r#"{"jsonrpc":"2.0","id":4,"result":{}}"#,
             r#"{"jsonrpc":"2.0","id":5,"error":{"code":-1,"message":"m"}}"#,
-            r#"{"jsonrpc":"2.0","id":1,"result":1,"error":{}}"#,
-            r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":"bad"}"#,
         ];
         for line in lines {
             let ours = match decode(line.as_bytes()) {
                 Decoded::Message(message) => Some(format!("{message:?}")),
-                Decoded::Skip | Decoded::Invalid => None,
+                Decoded::Skip => None,
+                Decoded::Reply(refusal) => panic!("{line}: answered by the transport: {refusal:?}"),
             };
             assert_eq!(ours, rmcp_decode(line), "{line}");
+        }
+    }
+
+    /// The lines rmcp would drop, answer without an `id`, or take for an unknown method are
+    /// answered by the transport, with the line's `id`.
+    #[test]
+    fn lines_rmcp_cannot_take_are_answered_with_their_id() {
+        let cases: [(&[u8], Value, i32); 8] = [
+            (b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"a\":\"\xff\"}}", json!(1), -32700),
+            (b"{not json", Value::Null, -32700),
+            (br#"{"jsonrpc":"1.0","id":7,"method":"ping"}"#, json!(7), -32600),
+            (br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#, Value::Null, -32600),
+            (br#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#, json!(1.5), -32600),
+            (br#"{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"x","arguments":[1,2]}}"#, json!("a"), -32602),
+            (br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{"a":1}}}"#, json!(1), -32602),
+            (br#"{"jsonrpc":"2.0","id":1,"result":1,"error":{}}"#, json!(1), -32600),
+        ];
+        for (line, id, code) in cases {
+            let Decoded::Reply(refusal) = decode(line) else {
+                panic!("{}: not answered", String::from_utf8_lossy(line));
+            };
+            assert_eq!(
+                (refusal.id, refusal.code),
+                (id, code),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
         }
     }
 
@@ -498,16 +571,15 @@ mod tests {
     }
 
     #[test]
-    fn garbage_is_skipped_and_bad_requests_are_invalid() {
-        assert!(matches!(decode(b"{not json"), Decoded::Skip));
+    fn blank_lines_and_bad_notifications_are_skipped() {
         assert!(matches!(decode(b"  \r\n"), Decoded::Skip));
         assert!(matches!(
             decode_json(json!({"jsonrpc": "1.0", "method": "notifications/initialized"})),
             Decoded::Skip
         ));
         assert!(matches!(
-            decode_json(json!({"jsonrpc": "2.0", "id": 1, "result": 1, "error": {}})),
-            Decoded::Invalid
+            decode(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\",\"params\":\"\xff\"}"),
+            Decoded::Skip
         ));
     }
 
@@ -518,19 +590,36 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn lines_are_read_whole_and_oversized_ones_dropped() {
-        let ping = br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
-        let mut input = vec![b'['; MAX_LINE_BYTES + 10];
-        input.push(b'\n');
+    async fn oversized_lines_are_answered_and_the_next_line_read() {
+        let ping = br#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#;
+        let mut input =
+            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{"x":""#
+                .to_vec();
+        input.resize(MAX_LINE_BYTES + 10, b'a');
+        input.extend_from_slice(b"\"}}}\n");
         input.extend_from_slice(ping);
         input.push(b'\n');
-        let mut transport = StdioTransport::new(&input[..], tokio::io::sink());
+        let (client, server) = tokio::io::duplex(1 << 16);
+        let (_, server_out) = tokio::io::split(server);
+        let mut transport = StdioTransport::new(&input[..], server_out);
         let message = transport
             .receive()
             .await
             .expect("the ping after the oversized line");
         assert!(matches!(message, JsonRpcMessage::Request(_)));
         assert!(transport.receive().await.is_none(), "end of input");
+        assert!(
+            transport.line.capacity() <= KEPT_LINE_CAPACITY,
+            "the large buffer was given back"
+        );
+        transport.close().await.expect("closed");
+        let mut text = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut tokio::io::BufReader::new(client), &mut text)
+            .await
+            .expect("read");
+        let reply: Value = serde_json::from_str(text.trim()).expect("one reply line");
+        assert_eq!(reply["id"], 1, "{reply}");
+        assert_eq!(reply["error"]["code"], -32600, "{reply}");
     }
 
     #[tokio::test]

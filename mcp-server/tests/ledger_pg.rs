@@ -53,17 +53,17 @@ async fn a_schema_from_a_newer_server_is_refused_at_open() {
     let Some(url) = fresh_pg_database().await else {
         return;
     };
-    PgStore::open(&url).await.expect("migrates to version 1");
+    PgStore::open(&url).await.expect("migrates to version 2");
     psql(
         &url,
-        "INSERT INTO ledger_schema_migrations (version, name) VALUES (2, 'from_the_future')",
+        "INSERT INTO ledger_schema_migrations (version, name) VALUES (3, 'from_the_future')",
     )
     .await;
     let err = PgStore::open(&url).await.err().expect("refused");
     assert!(err.is_permanent());
     assert!(
         err.to_string().contains(
-            "the ledger schema is at version 2, this server knows up to 1; upgrade the server"
+            "the ledger schema is at version 3, this server knows up to 2; upgrade the server"
         ),
         "{err}"
     );

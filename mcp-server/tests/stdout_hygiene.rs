@@ -44,7 +44,8 @@ async fn stdout_carries_only_json_rpc_and_logs_go_to_stderr() {
     let mut input = String::new();
     for (i, r) in requests.iter().enumerate() {
         if i == 4 {
-            // A malformed line mid-stream must neither reach stdout as junk nor stop the server.
+            // A malformed line mid-stream must neither reach stdout as junk nor stop the server;
+            // it is answered with a parse error (JSON-RPC 2.0: `"id": null`).
             input.push_str("{this is not json\n");
         }
         input.push_str(&r.to_string());
@@ -53,8 +54,9 @@ async fn stdout_carries_only_json_rpc_and_logs_go_to_stderr() {
     stdin.write_all(input.as_bytes()).await.expect("write");
     stdin.flush().await.expect("flush");
 
-    // Keep stdin open until every request is answered (EOF cancels in-flight requests).
-    let expected_ids = 8;
+    // Keep stdin open until every request is answered (EOF cancels in-flight requests): eight
+    // requests and the malformed line.
+    let expected_ids = 9;
     let mut lines = Vec::new();
     tokio::time::timeout(Duration::from_secs(20), async {
         while lines.len() < expected_ids {
@@ -101,6 +103,12 @@ async fn stdout_carries_only_json_rpc_and_logs_go_to_stderr() {
             "no reply to request {id}: {lines:#?}"
         );
     }
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains(r#""id":null"#) && line.contains("-32700")),
+        "the malformed line gets a parse error: {lines:#?}"
+    );
 
     let logs = logs.await.expect("join").expect("stderr");
     assert!(

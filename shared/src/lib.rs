@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod compact;
 pub mod contract;
 pub mod error;
+pub mod gateway;
 pub mod json;
 pub mod ledger;
 pub mod model;

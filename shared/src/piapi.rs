@@ -19,6 +19,9 @@
 //! also makes a mistake loud rather than silent: a dollar amount such as `12.5` is not a whole
 //! number of points and is refused.
 
+pub mod charges;
+pub mod history;
+
 use std::fmt;
 
 use rust_decimal::Decimal;
@@ -27,10 +30,10 @@ use serde_json::{Map, Number, Value};
 
 use crate::Billing;
 use crate::contract::{
-    AccountRef, CheckBalanceResult, Credits, EstimateArgs, EstimateResult, Hints, TaskCostResult,
-    TaskSpec,
+    AccountRef, CheckBalanceResult, Credits, EstimateArgs, EstimateResult, TaskCostResult, TaskSpec,
 };
 use crate::money::{MAX_SAFE_POINTS, POINTS_PER_USD, Usd, parse_decimal};
+use crate::ops;
 
 /// A PiAPI response that does not have the shape facts §6 describes.
 ///
@@ -151,28 +154,57 @@ pub fn balance_from_account_info(
     })
 }
 
-/// Reads `GET /api/v1/task/{id}` into the `get_task_cost` result: what PiAPI froze and took
-/// (`meta.usage`), beside the catalog's estimate of the task's own request.
+/// A task view (`GET /api/v1/task/{id}`) as far as money goes: who it was, what it asked for,
+/// and what PiAPI froze and took (`meta.usage`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskView {
+    pub task_id: String,
+    pub model: Option<String>,
+    pub task_type: Option<String>,
+    /// Lower-cased.
+    pub status: Option<String>,
+    pub input: Map<String, Value>,
+    /// The task's `config`, or, when the view omits it, the usage mode
+    /// `meta.is_using_private_pool` implies.
+    pub config: Map<String, Value>,
+    pub frozen_points: u64,
+    pub consumed_points: u64,
+}
+
+impl TaskView {
+    /// The request the task ran with, as a one-task estimate line; `None` without a model
+    /// and task type.
+    pub fn spec(&self) -> Option<TaskSpec> {
+        let (model, task_type) = (self.model.as_deref()?, self.task_type.as_deref()?);
+        Some(ops::reconcile::task_spec(
+            model,
+            task_type,
+            self.input.clone(),
+            self.config.clone(),
+        ))
+    }
+
+    /// What PiAPI took, in USD.
+    pub fn consumed_usd(&self) -> Decimal {
+        points_to_usd(self.consumed_points)
+    }
+}
+
+/// Reads a task view (`GET /api/v1/task/{id}`).
 ///
 /// A task that has no `meta.usage` yet has frozen and consumed nothing: PiAPI adds the usage
 /// once it charges. A usage whose `type` is not `"point"` is refused, because no other unit's
-/// conversion to dollars is documented.
-///
-/// The estimate prices one task built from the response's `model`, `task_type`, `input` and
-/// `config`. PiAPI's task view often omits `config`; when it does and `meta` says whether the
-/// task ran on the user's own pool (`is_using_private_pool`), that decides the usage mode, so a
-/// host-your-account task is compared with a zero estimate rather than a pay-as-you-go price.
-/// A task that cannot be priced still gets its real charge, with `estimate: null` and the reason.
-pub fn task_cost(billing: &Billing, body: &Value) -> Result<TaskCostResult, PiapiShapeError> {
+/// conversion to dollars is documented. PiAPI's task view often omits `config`; when it does
+/// and `meta` says whether the task ran on the user's own pool (`is_using_private_pool`), that
+/// decides the usage mode, so a host-your-account task is compared with a zero estimate rather
+/// than a pay-as-you-go price.
+pub fn task_view(body: &Value) -> Result<TaskView, PiapiShapeError> {
     let (data, at) = unwrap_envelope(body)?;
     let task_id = optional_string(data, &at, "task_id")?
         .filter(|id| !id.is_empty())
         .ok_or_else(|| {
             PiapiShapeError::at(at.key("task_id"), "missing; a task view carries its id")
         })?;
-    let model = optional_string(data, &at, "model")?;
-    let task_type = optional_string(data, &at, "task_type")?;
-    let status = optional_string(data, &at, "status")?.map(|s| s.to_ascii_lowercase());
     let input = object_field(data, &at, "input")?
         .cloned()
         .unwrap_or_default();
@@ -198,37 +230,89 @@ pub fn task_cost(billing: &Billing, body: &Value) -> Result<TaskCostResult, Piap
         }
         None => None,
     };
-
-    let (estimate, estimate_error) = match (&model, &task_type) {
-        (Some(model), Some(task_type)) => {
-            let config = config.unwrap_or_else(|| mode_from_pool(private_pool));
-            let spec = TaskSpec {
-                model: model.clone(),
-                task_type: task_type.clone(),
-                input,
-                config,
-                count: 1,
-                hints: Hints::default(),
-            };
-            estimate_one(billing, spec)
-        }
-        _ => (
-            None,
-            Some("the task view names no model and task_type to price".to_owned()),
-        ),
-    };
-
-    Ok(TaskCostResult {
+    Ok(TaskView {
         task_id,
-        model,
-        task_type,
-        status,
-        frozen_usd: Usd(points_to_usd(frozen_points)),
-        consumed_usd: Usd(points_to_usd(consumed_points)),
+        model: optional_string(data, &at, "model")?,
+        task_type: optional_string(data, &at, "task_type")?,
+        status: optional_string(data, &at, "status")?.map(|s| s.to_ascii_lowercase()),
+        input,
+        config: config.unwrap_or_else(|| mode_from_pool(private_pool)),
         frozen_points,
         consumed_points,
+    })
+}
+
+/// Reads `GET /api/v1/task/{id}` into the `get_task_cost` result: what PiAPI froze and took
+/// (`meta.usage`), beside the catalog's estimate of the task's own request and the comparison
+/// `reconcile_charges` makes of it ([`ops::reconcile::compare`]).
+///
+/// The estimate prices one task built from the response's `model`, `task_type`, `input` and
+/// `config` (see [`task_view`]). A task that cannot be priced still gets its real charge, with
+/// `estimate: null` and the reason.
+pub fn task_cost(billing: &Billing, body: &Value) -> Result<TaskCostResult, PiapiShapeError> {
+    let view = task_view(body)?;
+    let (estimate, estimate_error, check) = match view.spec() {
+        Some(spec) => {
+            let check = ops::reconcile::compare(billing.catalog(), &spec, view.consumed_usd())
+                .ok()
+                .map(|c| c.check());
+            let (estimate, error) = estimate_one(billing, spec);
+            (estimate, error, check)
+        }
+        None => (
+            None,
+            Some("the task view names no model and task_type to price".to_owned()),
+            None,
+        ),
+    };
+    Ok(TaskCostResult {
+        task_id: view.task_id,
+        model: view.model,
+        task_type: view.task_type,
+        status: view.status,
+        frozen_usd: Usd(points_to_usd(view.frozen_points)),
+        consumed_usd: Usd(points_to_usd(view.consumed_points)),
+        frozen_points: view.frozen_points,
+        consumed_points: view.consumed_points,
         estimate,
         estimate_error,
+        check,
+    })
+}
+
+/// What a task view says about money and progress, without pricing the task again: the
+/// budget gateway settles its holds from this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskUsage {
+    pub task_id: String,
+    /// Lower case, as PiAPI sent it (`pending`, `processing`, `completed`, `failed`, …).
+    pub status: Option<String>,
+    /// `(frozen, consume)` points from `meta.usage`; `None` when the view has no usage yet.
+    pub usage: Option<(u64, u64)>,
+}
+
+/// Reads `GET /api/v1/task/{id}` (or a webhook body carrying the same task object) for its
+/// status and `meta.usage`, with the same shape rules as [`task_cost`].
+pub fn task_usage(body: &Value) -> Result<TaskUsage, PiapiShapeError> {
+    let (data, at) = unwrap_envelope(body)?;
+    let task_id = optional_string(data, &at, "task_id")?
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            PiapiShapeError::at(at.key("task_id"), "missing; a task view carries its id")
+        })?;
+    let status = optional_string(data, &at, "status")?.map(|s| s.to_ascii_lowercase());
+    let meta_at = at.child("meta");
+    let usage = match object_field(data, &at, "meta")? {
+        Some(meta) => object_field(meta, &meta_at, "usage")?,
+        None => None,
+    };
+    let usage = usage
+        .map(|u| usage_points(u, &meta_at.child("usage")))
+        .transpose()?;
+    Ok(TaskUsage {
+        task_id,
+        status,
+        usage,
     })
 }
 
@@ -912,6 +996,34 @@ mod tests {
         let e = r.estimate.unwrap();
         assert_eq!(e.total_max_usd.to_string(), "2.00");
         assert_eq!(e.total_max_points, r.consumed_points);
+    }
+
+    #[test]
+    fn task_cost_checks_the_charge_as_reconcile_does() {
+        let body = kling_task(json!({"type": "point", "frozen": 0, "consume": 20000000}));
+        let r = task_cost(&Billing::new(), &body).unwrap();
+        let line = r.estimate.as_ref().unwrap().lines[0].clone();
+        let check = r.check.expect("a priced task is checked");
+        assert_eq!(check.entry_id, line.entry_id);
+        assert_eq!(
+            check.inside,
+            line.min_usd.0 <= r.consumed_usd.0 && r.consumed_usd.0 <= line.max_usd.0
+        );
+        assert_eq!(
+            (check.estimated_min_usd, check.estimated_max_usd),
+            (line.min_usd, line.max_usd)
+        );
+
+        // Charged twice the estimate: outside, at twice the unit price.
+        let doubled = line.max_usd.0 * Decimal::from(2u8) * Decimal::from(POINTS_PER_USD);
+        let body =
+            kling_task(json!({"type": "point", "frozen": 0, "consume": doubled.to_string()}));
+        let check = task_cost(&Billing::new(), &body).unwrap().check.unwrap();
+        assert!(!check.inside);
+        assert_eq!(
+            check.implied_unit_price_usd.unwrap().0,
+            line.unit_price_usd.0 * Decimal::from(2u8)
+        );
     }
 
     #[test]

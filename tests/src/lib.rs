@@ -6,6 +6,8 @@
 //! `expected` can never silently bless a wrong price: a regenerated result must still contain
 //! every value in `check`.
 
+pub mod account;
+
 use std::path::{Path, PathBuf};
 
 use piapi_billing::Billing;

@@ -250,12 +250,13 @@ export interface HyaSeat {
 /** One `input` field that changes the price. */
 export interface InputField {
   /** The documented default PiAPI applies when the field is missing. */
-  default: JsonValue;
+  default: string | number | boolean | null;
   kind: FieldKind;
   max: number | null;
   min: number | null;
   name: string;
-  values: JsonValue[];
+  /** The priced values (strings, numbers or booleans, as PiAPI takes them). */
+  values: (string | number | boolean)[];
 }
 
 /** A line that is left out of the totals, with the reason. */

@@ -43,7 +43,7 @@ export declare class BillingError extends Error {
 /** The billing API; every function is synchronous and throws BillingError on bad input. */
 export interface PiapiBilling {
   estimateCost(args: EstimateArgs): EstimateResult;
-  /** `balance_usd` is required here: the module cannot ask PiAPI for it. */
+  /** The module cannot ask PiAPI for the balance: `balance_usd` is required here. */
   precheckCredits(args: PrecheckArgs & { balance_usd: AmountInput }): PrecheckResult;
   listPlans(args?: Record<string, never>): PlansResult;
   listPrices(args?: ListPricesArgs): ListPricesResult;

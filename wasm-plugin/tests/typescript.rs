@@ -325,7 +325,7 @@ fn generate() -> String {
          /** A JSON value, as found in PiAPI's open `input` and `config` objects. */\n\
          export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };\n\n",
     );
-    for (_, (text, _)) in &decls.items {
+    for (text, _) in decls.items.values() {
         out += text;
         out += "\n";
     }

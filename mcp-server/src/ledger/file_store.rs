@@ -10,18 +10,17 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use piapi_billing::ledger::{
-    AccountId, AccountView, BatchResult, Command, Hold, HoldId, Ledger, LedgerError, Timestamp,
-    decide_batch,
+    AccountId, AccountView, BatchResult, Command, GatewayTask, Hold, HoldId, KeyId, Ledger,
+    LedgerError, TaskId, Timestamp, VirtualKey, decide_batch, window_of_account,
 };
-use rustix::fs::{FlockOperation, flock};
 
+use super::file_io::{self, FileLock};
 use super::log::{self, Damage, Format, Header, Mark, Tail};
-use super::store::{AnyStore, Backend, LedgerStore};
+use super::store::{AnyStore, Backend, BoxFuture, GatewayReads, LedgerStore, TaskRecord};
 
 /// `--ledger file:PATH`.
 pub const BACKEND: Backend = Backend {
@@ -77,27 +76,8 @@ struct Inner {
     stale: bool,
 }
 
-/// Holds an `flock` for as long as it lives.
-struct FileLock<'a>(&'a File);
-
-impl<'a> FileLock<'a> {
-    fn take(file: &'a File, exclusive: bool) -> Result<Self, LedgerError> {
-        let op = if exclusive {
-            FlockOperation::LockExclusive
-        } else {
-            FlockOperation::LockShared
-        };
-        flock(file, op)
-            .map_err(|e| LedgerError::storage(format!("cannot lock the ledger file: {e}")))?;
-        Ok(FileLock(file))
-    }
-}
-
-impl Drop for FileLock<'_> {
-    fn drop(&mut self) {
-        // Closing the descriptor would release it too; an unlock failure leaves nothing to fix.
-        let _ = flock(self.0, FlockOperation::Unlock);
-    }
+fn lock_err(e: std::io::Error) -> LedgerError {
+    LedgerError::storage(format!("cannot lock the ledger file: {e}"))
 }
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> LedgerError {
@@ -117,7 +97,7 @@ impl FileStore {
         let path = path.as_ref().to_path_buf();
         let file = open_or_create(&path)?;
         let format = {
-            let _lock = FileLock::take(&file, true)?;
+            let _lock = FileLock::take(&file, true).map_err(lock_err)?;
             read_format(&file, &path)?
         };
         let inner = Inner {
@@ -165,7 +145,7 @@ impl FileStore {
             .file
             .try_clone()
             .map_err(|e| io_err("cannot reopen", &self.shared.path, e))?;
-        let _lock = FileLock::take(&file, exclusive)?;
+        let _lock = FileLock::take(&file, exclusive).map_err(lock_err)?;
         let full = inner.stale;
         if full {
             inner.ledger = Ledger::new();
@@ -256,9 +236,7 @@ fn append(
     events: &[piapi_billing::ledger::Event],
 ) -> Result<(), LedgerError> {
     for record in log::encode_records(inner.format, events, inner.next_seq) {
-        inner
-            .file
-            .write_all_at(&record, inner.len)
+        file_io::write_all_at(&inner.file, &record, inner.len)
             .map_err(|e| io_err("cannot append to", path, e))?;
         inner
             .file
@@ -271,9 +249,7 @@ fn append(
                 end: inner.len,
             }
             .encode();
-            inner
-                .file
-                .write_all_at(&bytes, at as u64)
+            file_io::write_all_at(&inner.file, &bytes, at as u64)
                 .map_err(|e| io_err("cannot write the commit mark of", path, e))?;
         }
         inner.next_seq += 1;
@@ -301,7 +277,7 @@ fn open_or_create(path: &Path) -> Result<File, LedgerError> {
             .create(true)
             .truncate(true)
             .open(&tmp)?;
-        file.write_all_at(&log::new_v2_header(), 0)?;
+        file_io::write_all_at(&file, &log::new_v2_header(), 0)?;
         file.sync_all()?;
         match std::fs::hard_link(&tmp, path) {
             // Another process created it first: use theirs.
@@ -325,8 +301,7 @@ fn read_format(file: &File, path: &Path) -> Result<Format, LedgerError> {
         .map_err(|e| io_err("cannot stat", path, e))?
         .len();
     let mut head = vec![0u8; (len as usize).min(log::V2_HEADER)];
-    file.read_exact_at(&mut head, 0)
-        .map_err(|e| io_err("cannot read", path, e))?;
+    file_io::read_exact_at(file, &mut head, 0).map_err(|e| io_err("cannot read", path, e))?;
     match log::header(&head) {
         Header::Log(format) => Ok(format),
         Header::Empty => Err(LedgerError::unusable(format!(
@@ -399,9 +374,7 @@ fn catch_up(
     }
     let base = inner.len;
     let mut buf = vec![0u8; (end - base) as usize];
-    inner
-        .file
-        .read_exact_at(&mut buf, base)
+    file_io::read_exact_at(&inner.file, &mut buf, base)
         .map_err(|e| io_err("cannot read", path, e))?;
     let (records, pos) = log::read_records(&buf, base, inner.format, inner.next_seq);
     for record in &records {
@@ -443,9 +416,7 @@ fn read_mark(inner: &Inner, path: &Path) -> Result<Option<Mark>, LedgerError> {
         return Ok(None);
     }
     let mut head = vec![0u8; log::V2_HEADER];
-    inner
-        .file
-        .read_exact_at(&mut head, 0)
+    file_io::read_exact_at(&inner.file, &mut head, 0)
         .map_err(|e| io_err("cannot read", path, e))?;
     let (mark, slot_damaged) = Mark::read(&head);
     if slot_damaged {
@@ -481,6 +452,68 @@ fn drop_unfinished(
         .map_err(|e| io_err("cannot sync", path, e))
 }
 
+impl FileStore {
+    fn records(ledger: &Ledger, tasks: impl Iterator<Item = GatewayTask>) -> Vec<TaskRecord> {
+        tasks
+            .filter_map(|task| {
+                let hold = ledger.hold(&task.hold_id)?.clone();
+                Some(TaskRecord { task, hold })
+            })
+            .collect()
+    }
+}
+
+impl GatewayReads for FileStore {
+    fn key<'a>(&'a self, id: &'a KeyId) -> BoxFuture<'a, Result<Option<VirtualKey>, LedgerError>> {
+        let id = id.clone();
+        Box::pin(self.blocking(move |s| s.inspect(|l| l.key(&id).cloned())))
+    }
+
+    fn keys(&self) -> BoxFuture<'_, Result<Vec<VirtualKey>, LedgerError>> {
+        Box::pin(self.blocking(|s| s.inspect(|l| l.keys().cloned().collect())))
+    }
+
+    fn task_by_id<'a>(
+        &'a self,
+        task_id: &'a TaskId,
+    ) -> BoxFuture<'a, Result<Option<TaskRecord>, LedgerError>> {
+        let id = task_id.clone();
+        Box::pin(self.blocking(move |s| {
+            s.inspect(|l| Self::records(l, l.task_by_id(&id).cloned().into_iter()).pop())
+        }))
+    }
+
+    fn open_tasks(&self, limit: usize) -> BoxFuture<'_, Result<Vec<TaskRecord>, LedgerError>> {
+        Box::pin(self.blocking(move |s| {
+            s.inspect(|l| {
+                let open = l
+                    .open_holds(None)
+                    .into_iter()
+                    .filter_map(|h| l.task(&h.id))
+                    .filter(|t| t.task_id.is_some())
+                    .take(limit)
+                    .cloned();
+                Self::records(l, open)
+            })
+        }))
+    }
+
+    fn key_accounts<'a>(
+        &'a self,
+        id: &'a KeyId,
+    ) -> BoxFuture<'a, Result<Vec<AccountView>, LedgerError>> {
+        let id = id.clone();
+        Box::pin(self.blocking(move |s| {
+            s.inspect(|l| {
+                l.accounts()
+                    .filter(|a| window_of_account(&id, &a.id).is_some())
+                    .map(|a| a.view())
+                    .collect()
+            })
+        }))
+    }
+}
+
 impl LedgerStore for FileStore {
     async fn execute(
         &self,
@@ -509,5 +542,9 @@ impl LedgerStore for FileStore {
     async fn hold(&self, id: &HoldId) -> Result<Option<Hold>, LedgerError> {
         let id = id.clone();
         self.blocking(move |s| s.hold_blocking(&id)).await
+    }
+
+    fn gateway(&self) -> &dyn GatewayReads {
+        self
     }
 }

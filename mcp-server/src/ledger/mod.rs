@@ -7,6 +7,7 @@
 //! group-commit queue and the expiry sweeper in front, and [`slot`] opens the ledger for the
 //! server and keeps trying when the database is not there yet.
 
+pub mod file_io;
 pub mod file_store;
 pub mod log;
 pub mod pg_store;
@@ -17,7 +18,9 @@ pub mod store;
 pub use file_store::FileStore;
 pub use pg_store::PgStore;
 pub use service::{LedgerService, system_now};
-pub use store::{AnyStore, Backend, BatchResult, LedgerLocation, LedgerStore};
+pub use store::{
+    AnyStore, Backend, BatchResult, GatewayReads, LedgerLocation, LedgerStore, TaskRecord,
+};
 
 pub mod slot;
 pub mod tools;

@@ -17,6 +17,7 @@
 //! missing database, missing rights, a schema from a newer server or one that does not match:
 //! [`LedgerError::Unusable`]). See [`permanent`] for the exact list.
 
+mod gateway;
 mod rows;
 
 use std::collections::{BTreeSet, HashSet};
@@ -50,11 +51,18 @@ pub const BACKEND: Backend = Backend {
 };
 
 /// Schema migrations, applied in order; each runs once per database.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "ledger",
-    include_str!("../../migrations/0001_ledger.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "ledger",
+        include_str!("../../migrations/0001_ledger.sql"),
+    ),
+    (
+        2,
+        "gateway",
+        include_str!("../../migrations/0002_gateway.sql"),
+    ),
+];
 
 /// Serialises concurrent migrators (any constant shared by every instance will do).
 const MIGRATION_LOCK: i64 = 0x7069_6170_695f_6c67;
@@ -489,7 +497,9 @@ async fn lock_and_load(
         holds: holds.iter().map(|h| h.id.clone()).collect(),
         accounts: locked.iter().map(|a| a.id.clone()).collect(),
     };
-    Ok((Ledger::from_parts(locked, holds, grants), loaded))
+    let (keys, tasks) = gateway::load(tx, keys).await?;
+    let ledger = Ledger::from_parts(locked, holds, grants).with_gateway(keys, tasks);
+    Ok((ledger, loaded))
 }
 
 fn rows_to<T>(
@@ -530,6 +540,7 @@ async fn write_changes(
     if !changes.new_grants.is_empty() {
         insert_grants(tx, &changes.new_grants).await?;
     }
+    gateway::write(tx, changes).await?;
     update_accounts(tx, &changes.accounts).await
 }
 
@@ -678,6 +689,10 @@ impl LedgerStore for PgStore {
         let rows = self.read(&sql, &[&id.as_str()]).await?;
         rows.first().map(hold_from_row).transpose()
     }
+
+    fn gateway(&self) -> &dyn super::store::GatewayReads {
+        self
+    }
 }
 
 #[cfg(test)]
@@ -720,14 +735,14 @@ mod tests {
 
     #[test]
     fn future_schema_versions_are_refused_with_both_versions_named() {
-        let err = check_known(&[1, 2].into_iter().collect()).unwrap_err();
+        let err = check_known(&[1, 2, 3].into_iter().collect()).unwrap_err();
         assert!(err.is_permanent());
         assert!(
             err.to_string().contains(
-                "the ledger schema is at version 2, this server knows up to 1; upgrade the server"
+                "the ledger schema is at version 3, this server knows up to 2; upgrade the server"
             ),
             "{err}"
         );
-        assert!(check_known(&[1].into_iter().collect()).is_ok());
+        assert!(check_known(&[1, 2].into_iter().collect()).is_ok());
     }
 }

@@ -8,12 +8,11 @@
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use piapi_billing::ledger::{Event, LedgerError};
-use rustix::fs::{FlockOperation, flock};
 
+use super::file_io::{self, FileLock};
 use super::log::{self, Format, Header, Mark, Record, Tail};
 use super::store::LedgerLocation;
 
@@ -64,7 +63,7 @@ pub fn repair(path: &Path) -> Result<RepairReport, LedgerError> {
         .write(true)
         .open(path)
         .map_err(|e| io_err("cannot open", path, e))?;
-    flock(&file, FlockOperation::LockExclusive)
+    let _lock = FileLock::take(&file, true)
         .map_err(|e| LedgerError::storage(format!("cannot lock the ledger file: {e}")))?;
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut &file, &mut bytes)
@@ -249,7 +248,7 @@ fn move_aside(path: &Path, moved: &[u8]) -> Result<PathBuf, LedgerError> {
 }
 
 fn write_durably(file: &File, path: &Path, bytes: &[u8], at: u64) -> Result<(), LedgerError> {
-    file.write_all_at(bytes, at)
+    file_io::write_all_at(file, bytes, at)
         .and_then(|()| file.sync_all())
         .map_err(|e| io_err("cannot write", path, e))
 }
@@ -278,7 +277,7 @@ fn reset_mark(
             }
             None => [0u8; log::frame::MARK_LEN],
         };
-        file.write_all_at(&bytes, at as u64)
+        file_io::write_all_at(file, &bytes, at as u64)
             .map_err(|e| io_err("cannot write the commit mark of", path, e))?;
     }
     Ok(())

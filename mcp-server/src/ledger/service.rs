@@ -112,6 +112,11 @@ impl<S: LedgerStore> LedgerService<S> {
         self.store.hold(id).await
     }
 
+    /// The budget gateway's reads (keys, tasks, window accounts).
+    pub fn gateway(&self) -> &dyn super::store::GatewayReads {
+        self.store.gateway()
+    }
+
     /// Expires due holds every `every` until the runtime shuts down, so a leaked hold frees its
     /// funds on its own even when nobody touches the account.
     pub fn spawn_sweeper(&self, every: Duration) -> JoinHandle<()> {

@@ -13,8 +13,16 @@ use std::sync::Arc;
 
 pub use piapi_billing::ledger::BatchResult;
 use piapi_billing::ledger::{
-    AccountId, AccountView, Command, Hold, HoldId, LedgerError, Timestamp,
+    AccountId, AccountView, Command, GatewayTask, Hold, HoldId, KeyId, LedgerError, TaskId,
+    Timestamp, VirtualKey,
 };
+
+/// A gateway task with its hold, as the gateway reads them together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskRecord {
+    pub task: GatewayTask,
+    pub hold: Hold,
+}
 
 /// A boxed future, as `dyn` dispatch needs.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -47,6 +55,27 @@ pub trait LedgerStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Hold>, LedgerError>> + Send;
 
     fn hold(&self, id: &HoldId) -> impl Future<Output = Result<Option<Hold>, LedgerError>> + Send;
+
+    /// The budget gateway's reads: see [`GatewayReads`].
+    fn gateway(&self) -> &dyn GatewayReads;
+}
+
+/// What the budget gateway reads besides holds and accounts.
+pub trait GatewayReads: Send + Sync {
+    fn key<'a>(&'a self, id: &'a KeyId) -> BoxFuture<'a, Result<Option<VirtualKey>, LedgerError>>;
+    fn keys(&self) -> BoxFuture<'_, Result<Vec<VirtualKey>, LedgerError>>;
+    /// The gateway task PiAPI knows as `task_id`, with its hold.
+    fn task_by_id<'a>(
+        &'a self,
+        task_id: &'a TaskId,
+    ) -> BoxFuture<'a, Result<Option<TaskRecord>, LedgerError>>;
+    /// Gateway tasks whose hold is still pending and whose task id is known, oldest first.
+    fn open_tasks(&self, limit: usize) -> BoxFuture<'_, Result<Vec<TaskRecord>, LedgerError>>;
+    /// Every budget-window account of a key.
+    fn key_accounts<'a>(
+        &'a self,
+        id: &'a KeyId,
+    ) -> BoxFuture<'a, Result<Vec<AccountView>, LedgerError>>;
 }
 
 /// A ledger backend as `--ledger` knows it.
@@ -147,6 +176,7 @@ trait DynStore: Send + Sync + 'static {
         limit: usize,
     ) -> BoxFuture<'a, Result<Vec<Hold>, LedgerError>>;
     fn hold<'a>(&'a self, id: &'a HoldId) -> BoxFuture<'a, Result<Option<Hold>, LedgerError>>;
+    fn gateway(&self) -> &dyn GatewayReads;
     fn as_any(&self) -> &dyn std::any::Any;
 }
 
@@ -170,6 +200,9 @@ impl<S: LedgerStore> DynStore for S {
     }
     fn hold<'a>(&'a self, id: &'a HoldId) -> BoxFuture<'a, Result<Option<Hold>, LedgerError>> {
         Box::pin(LedgerStore::hold(self, id))
+    }
+    fn gateway(&self) -> &dyn GatewayReads {
+        LedgerStore::gateway(self)
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
@@ -218,6 +251,10 @@ impl LedgerStore for AnyStore {
 
     async fn hold(&self, id: &HoldId) -> Result<Option<Hold>, LedgerError> {
         self.0.hold(id).await
+    }
+
+    fn gateway(&self) -> &dyn GatewayReads {
+        self.0.gateway()
     }
 }
 

@@ -54,6 +54,7 @@ pub struct ReserveCreditsArgs {
     pub default_mode: Option<Mode>,
     /// Seconds until the hold expires by itself and frees its funds (1–2592000, default 3600).
     #[serde(default)]
+    #[schemars(range(min = 1, max = piapi_billing::ledger::MAX_TTL_MS / 1000))]
     pub ttl_seconds: Option<u64>,
     /// A note shown by list_holds, e.g. the job it is for (at most 256 characters).
     #[serde(default)]
@@ -125,6 +126,7 @@ pub struct ListHoldsArgs {
     pub account: Option<String>,
     /// At most this many (1–1000, default 100).
     #[serde(default)]
+    #[schemars(range(min = 1, max = MAX_LIST_LIMIT))]
     pub limit: Option<u32>,
 }
 
@@ -183,16 +185,16 @@ pub fn rfc3339(t: Timestamp) -> String {
     humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(t.millis())).to_string()
 }
 
-fn ledger_error(e: LedgerError) -> String {
-    match e {
-        LedgerError::InsufficientFunds { .. } => {
+fn ledger_error(e: impl Into<LedgerError>) -> String {
+    match e.into() {
+        e @ LedgerError::InsufficientFunds { .. } => {
             format!("{e}. quote_top_up prices a top-up; grant_credits adds budget to the account.")
         }
         other => other.to_string(),
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(args: CoreArgs<T>) -> Result<T, String> {
+fn parse<T: serde::de::DeserializeOwned + JsonSchema>(args: CoreArgs<T>) -> Result<T, String> {
     args.parse_serde().map_err(|e| e.message)
 }
 

@@ -52,7 +52,12 @@ impl Captured {
         self.0.lock().expect("stderr buffer").clone()
     }
 
-    fn spawn_reader<R: tokio::io::AsyncRead + Unpin + Send + 'static>(&self, mut reader: R) {
+    /// Adds text read before the reader started.
+    pub fn push(&self, text: &str) {
+        self.0.lock().expect("stderr buffer").push_str(text);
+    }
+
+    pub fn spawn_reader<R: tokio::io::AsyncRead + Unpin + Send + 'static>(&self, mut reader: R) {
         let buffer = self.0.clone();
         tokio::spawn(async move {
             let mut chunk = [0u8; 4096];

@@ -1,7 +1,10 @@
 //! A local stand-in for PiAPI that answers with the shapes of facts §6, for tests that drive the
 //! real HTTP client.
 //!
-//! It listens on `127.0.0.1:0`, serves `GET /account/info` and `GET /api/v1/task/{id}`, checks
+//! It listens on `127.0.0.1:0`, serves `GET /account/info`, `GET /api/v1/task/{id}` and, with
+//! a [`History`] (a generated account), `GET /api/open/tasks/histories` (paged and filtered as
+//! PiAPI documents: `page` from 1, `page_size` at most 100, `start_time`/`end_time` in Unix
+//! seconds, `model`), checks
 //! `x-api-key` like PiAPI does (401 otherwise), and can be scripted to fail: N× a 5xx before
 //! answering, a fixed status for every authorized request (403, 429, 302, …), answers slower
 //! than the client's timeout, or a body that is not JSON. Every request is recorded with its
@@ -54,6 +57,29 @@ pub struct Behaviour {
     pub slow_first: u32,
     /// Answer 200 with a body that is not JSON.
     pub malformed: bool,
+    /// An account's history and task views; shared, so each request's clone is cheap.
+    pub history: Option<Arc<History>>,
+    /// History pages answered with HTTP 500 every time.
+    pub failing_pages: Vec<u64>,
+    /// History pages without `total`, as an older or terser PiAPI might send them.
+    pub omit_total: bool,
+    /// Accept `POST /api/v1/task` (see [`Behaviour::creates_tasks`]).
+    pub creates: Option<Creates>,
+}
+
+/// How created tasks behave: each is `processing` for `polls` views, then `completed` having
+/// consumed `consume_points` — or `failed` with nothing consumed when its prompt is "fail".
+#[derive(Clone, Copy, Debug)]
+pub struct Creates {
+    pub consume_points: u64,
+    pub polls: u32,
+}
+
+/// A task history (newest first) and the views of its tasks, as PiAPI shapes them.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    pub items: Vec<Value>,
+    pub views: HashMap<String, Value>,
 }
 
 impl Behaviour {
@@ -69,7 +95,35 @@ impl Behaviour {
             delay: Duration::ZERO,
             slow_first: 0,
             malformed: false,
+            history: None,
+            failing_pages: Vec::new(),
+            omit_total: false,
+            creates: None,
         }
+    }
+
+    /// Accepts create-task requests; see [`Creates`].
+    pub fn creates_tasks(mut self, consume_points: u64, polls: u32) -> Self {
+        self.creates = Some(Creates {
+            consume_points,
+            polls,
+        });
+        self
+    }
+
+    pub fn omit_total(mut self) -> Self {
+        self.omit_total = true;
+        self
+    }
+
+    pub fn history(mut self, history: History) -> Self {
+        self.history = Some(Arc::new(history));
+        self
+    }
+
+    pub fn failing_page(mut self, page: u64) -> Self {
+        self.failing_pages.push(page);
+        self
     }
 
     pub fn account(mut self, body: Value) -> Self {
@@ -184,6 +238,9 @@ struct Shared {
     seen: AtomicU32,
     /// Authorized requests seen so far, for `fail_first`.
     authorized: AtomicU32,
+    /// Tasks created with `POST /api/v1/task`: the request, and how often it was viewed.
+    created: Mutex<HashMap<String, (Value, u32)>>,
+    next_task: AtomicU32,
 }
 
 /// A running mock; dropping it stops the server.
@@ -200,6 +257,8 @@ impl MockPiapi {
             requests: Mutex::new(Vec::new()),
             seen: AtomicU32::new(0),
             authorized: AtomicU32::new(0),
+            created: Mutex::new(HashMap::new()),
+            next_task: AtomicU32::new(0),
         });
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -228,6 +287,16 @@ impl MockPiapi {
 
     pub fn request_count(&self) -> usize {
         lock(&self.shared.requests).len()
+    }
+
+    /// How many tasks were created.
+    pub fn created_count(&self) -> usize {
+        lock(&self.shared.created).len()
+    }
+
+    /// The ids of every created task.
+    pub fn task_ids(&self) -> Vec<String> {
+        lock(&self.shared.created).keys().cloned().collect()
     }
 
     /// Changes how later requests are answered.
@@ -299,15 +368,30 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
         );
     }
 
-    let path = request.uri().path();
+    let path = request.uri().path().to_owned();
+    if let Some(creates) = behaviour.creates {
+        if request.method() == Method::POST && path == "/api/v1/task" {
+            return create_task(&shared, creates, request).await;
+        }
+        let id = path.strip_prefix("/api/v1/task/");
+        let created = id.filter(|_| request.method() == Method::GET);
+        if let Some(answer) = created.and_then(|id| view_created(&shared, creates, id)) {
+            return answer;
+        }
+    }
+    let path = path.as_str();
     if request.method() != Method::GET {
         return envelope_error(405, "method not allowed");
     }
     if path == "/account/info" {
         return respond(200, "application/json", behaviour.account.to_string());
     }
+    if path == "/api/open/tasks/histories" {
+        return history_page(&behaviour, request.uri().query().unwrap_or(""));
+    }
     if let Some(id) = path.strip_prefix("/api/v1/task/") {
-        return match behaviour.tasks.get(id) {
+        let view = behaviour.history.as_ref().and_then(|h| h.views.get(id));
+        return match view.or_else(|| behaviour.tasks.get(id)) {
             Some(data) => respond(
                 200,
                 "application/json",
@@ -317,6 +401,107 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
         };
     }
     envelope_error(404, "not found")
+}
+
+/// One page of the history, filtered like PiAPI: records created after `start_time` and
+/// before `end_time` (Unix seconds), of `model` when given.
+fn history_page(behaviour: &Behaviour, query: &str) -> Response {
+    let Some(history) = &behaviour.history else {
+        return envelope_error(404, "not found");
+    };
+    let params: HashMap<&str, &str> = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    let number = |name: &str, default: i64| {
+        params
+            .get(name)
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(default)
+    };
+    let (page, size) = (number("page", 1), number("page_size", 10));
+    if !(1..=100).contains(&size) || page < 1 {
+        return envelope_error(400, "page_size must be 1 to 100 and page at least 1");
+    }
+    if behaviour.failing_pages.contains(&(page as u64)) {
+        return envelope_error(500, "internal server error");
+    }
+    let (start, end) = (number("start_time", i64::MIN), number("end_time", i64::MAX));
+    let model = params.get("model").copied();
+    let matching: Vec<&Value> = history
+        .items
+        .iter()
+        .filter(|item| {
+            let at = item["created_at"]
+                .as_str()
+                .and_then(piapi_billing::ops::window::parse_rfc3339)
+                .unwrap_or(0);
+            at >= start && at <= end && model.is_none_or(|m| item["task_model"] == m)
+        })
+        .collect();
+    let from = ((page - 1) * size) as usize;
+    let data: Vec<&Value> = matching
+        .iter()
+        .skip(from)
+        .take(size as usize)
+        .copied()
+        .collect();
+    let mut body = json!({"code": 200, "message": "success",
+        "data": {"data": data, "page": page, "size": size, "total": matching.len()}});
+    if behaviour.omit_total {
+        body["data"].as_object_mut().map(|d| d.remove("total"));
+    }
+    respond(200, "application/json", body.to_string())
+}
+
+async fn create_task(shared: &Shared, _creates: Creates, request: Request) -> Response {
+    let Ok(bytes) = axum::body::to_bytes(request.into_body(), 1 << 20).await else {
+        return envelope_error(400, "body too large");
+    };
+    let Ok(body) = serde_json::from_slice::<Value>(&bytes) else {
+        return envelope_error(400, "invalid json");
+    };
+    let n = shared.next_task.fetch_add(1, Ordering::SeqCst);
+    let id = format!("9a1c0000-0000-4000-8000-{n:012x}");
+    lock(&shared.created).insert(id.clone(), (body.clone(), 0));
+    let data = task_view(&id, &body, "pending", None);
+    respond(
+        200,
+        "application/json",
+        json!({"code": 200, "message": "success", "data": data}).to_string(),
+    )
+}
+
+fn view_created(shared: &Shared, creates: Creates, id: &str) -> Option<Response> {
+    let mut created = lock(&shared.created);
+    let (body, polls) = created.get_mut(id)?;
+    *polls += 1;
+    let fails = body["input"]["prompt"] == "fail";
+    let (status, usage) = if *polls <= creates.polls {
+        ("processing", Some((creates.consume_points, 0)))
+    } else if fails {
+        ("failed", Some((0, 0)))
+    } else {
+        ("completed", Some((0, creates.consume_points)))
+    };
+    let data = task_view(id, body, status, usage);
+    Some(respond(
+        200,
+        "application/json",
+        json!({"code": 200, "message": "success", "data": data}).to_string(),
+    ))
+}
+
+fn task_view(id: &str, body: &Value, status: &str, usage: Option<(u64, u64)>) -> Value {
+    let mut meta = json!({"created_at": "2026-11-29T10:00:00Z", "is_using_private_pool": false});
+    if let Some((frozen, consume)) = usage {
+        meta["usage"] = json!({"type": "point", "frozen": frozen, "consume": consume});
+    }
+    json!({
+        "task_id": id, "model": body["model"], "task_type": body["task_type"],
+        "status": status, "input": body["input"], "output": null, "meta": meta,
+        "error": {"code": 0, "message": ""}
+    })
 }
 
 fn envelope_error(status: u16, message: &str) -> Response {

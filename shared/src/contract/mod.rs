@@ -5,7 +5,9 @@
 //! between the server, the WebAssembly module and the documentation.
 
 pub mod args;
+pub mod reports;
 pub mod results;
 
 pub use args::*;
+pub use reports::*;
 pub use results::*;

@@ -4,6 +4,8 @@
 //! output schemas and the TypeScript declarations), not a reader.
 
 use schemars::JsonSchema;
+
+use crate::contract::reports::ChargeCheck;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -284,6 +286,9 @@ pub struct TaskCostResult {
     pub estimate: Option<EstimateResult>,
     /// Why `estimate` is null, when it is.
     pub estimate_error: Option<String>,
+    /// The charge against the catalog row that prices the task, as `reconcile_charges`
+    /// compares it; null when the task cannot be priced.
+    pub check: Option<ChargeCheck>,
 }
 
 /// How a form should ask for an input field.
@@ -303,11 +308,24 @@ pub enum FieldKind {
 pub struct InputField {
     pub name: String,
     pub kind: FieldKind,
+    /// The priced values (strings, numbers or booleans, as PiAPI takes them).
+    #[schemars(schema_with = "scalars")]
     pub values: Vec<Value>,
     pub min: Option<u64>,
     pub max: Option<u64>,
     /// The documented default PiAPI applies when the field is missing.
+    #[schemars(schema_with = "optional_scalar")]
     pub default: Option<Value>,
+}
+
+// Input values are scalars: saying so gives clients a schema they can check, where a bare
+// `Value` would give the schema `true`.
+fn scalars(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "array", "items": {"type": ["string", "number", "boolean"]}})
+}
+
+fn optional_scalar(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": ["string", "number", "boolean", "null"]})
 }
 
 /// Result of `price_inputs`: the inputs that change a model's price, for forms and assistants.

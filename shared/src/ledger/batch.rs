@@ -14,7 +14,8 @@ use super::command::{Command, Outcome};
 use super::error::LedgerError;
 use super::event::Event;
 use super::hold::{Account, Grant, Hold};
-use super::ids::{AccountId, GrantId, HoldId, Timestamp};
+use super::ids::{AccountId, GrantId, HoldId, KeyId, Timestamp};
+use super::keys::{GatewayTask, VirtualKey};
 use super::state::Ledger;
 
 /// Per-command results of a batch, in order. A refused command does not fail its batch.
@@ -36,6 +37,10 @@ pub struct BatchKeys {
     /// The batch expires due holds: the store must add the pending holds due at `now` to
     /// [`BatchKeys::holds`] (a store may bound how many one sweep takes).
     pub sweeps: bool,
+    /// Gateway keys the commands name (created, revoked, or reserved against).
+    pub keys: BTreeSet<KeyId>,
+    /// Holds whose gateway task records the commands read or change.
+    pub tasks: BTreeSet<HoldId>,
 }
 
 impl BatchKeys {
@@ -55,8 +60,41 @@ impl BatchKeys {
                 keys.grants.insert(grant.clone());
             }
             keys.sweeps |= matches!(command, Command::Expire);
+            keys.add_gateway(command);
         }
         keys
+    }
+}
+
+impl BatchKeys {
+    /// The gateway's part: a task reservation names its key, its task and its window's
+    /// budget grant (whose id is the window account's, and which may create that account).
+    fn add_gateway(&mut self, command: &Command) {
+        match command {
+            Command::CreateKey { key } => {
+                self.keys.insert(key.key_id.clone());
+            }
+            Command::RevokeKey { key_id } => {
+                self.keys.insert(key_id.clone());
+            }
+            Command::ReserveTask {
+                hold_id,
+                account,
+                task,
+                ..
+            } => {
+                self.keys.insert(task.key_id.clone());
+                self.tasks.insert(hold_id.clone());
+                if let Ok(grant) = GrantId::new(account.as_str()) {
+                    self.grants.insert(grant);
+                    self.created_accounts.insert(account.clone());
+                }
+            }
+            Command::AttachTask { hold_id, .. } => {
+                self.tasks.insert(hold_id.clone());
+            }
+            _ => {}
+        }
     }
 }
 
@@ -95,6 +133,13 @@ pub struct Changes<'a> {
     pub new_grants: Vec<&'a Grant>,
     /// Every account whose totals moved, in id order (the order rows are locked in).
     pub accounts: Vec<&'a Account>,
+    /// Gateway keys created by the batch, and keys revoked by it (existing before).
+    pub new_keys: Vec<&'a VirtualKey>,
+    pub changed_keys: Vec<&'a VirtualKey>,
+    /// Gateway tasks opened by the batch (in their state after it), and tasks that existed
+    /// before and had their task id attached.
+    pub new_tasks: Vec<&'a GatewayTask>,
+    pub changed_tasks: Vec<&'a GatewayTask>,
 }
 
 impl<'a> Changes<'a> {
@@ -111,6 +156,7 @@ impl<'a> Changes<'a> {
         let mut changes = Changes::default();
         let mut seen: HashSet<&HoldId> = HashSet::new();
         let mut accounts: BTreeSet<&AccountId> = BTreeSet::new();
+        changes.gateway(ledger, events)?;
         for event in events {
             if let Event::Granted { grant } = event {
                 changes.new_grants.push(grant);
@@ -142,6 +188,56 @@ impl<'a> Changes<'a> {
             }
         }
         Ok(changes)
+    }
+
+    /// The keys and tasks `events` created or changed. A key or task created in the batch is
+    /// new, whatever happened to it later in the same batch.
+    fn gateway(&mut self, ledger: &'a Ledger, events: &'a [Event]) -> Result<(), LedgerError> {
+        let created_keys: HashSet<&KeyId> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::KeyCreated { key } => Some(&key.spec.key_id),
+                _ => None,
+            })
+            .collect();
+        let opened: HashSet<&HoldId> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::TaskOpened { task } => Some(&task.hold_id),
+                _ => None,
+            })
+            .collect();
+        let mut seen_keys = HashSet::new();
+        for id in events.iter().filter_map(Event::key_id) {
+            let key = ledger.key(id).ok_or_else(|| {
+                LedgerError::storage(format!("key \"{id}\" has an event but is not in the batch"))
+            })?;
+            if seen_keys.insert(id) {
+                let list = if created_keys.contains(id) {
+                    &mut self.new_keys
+                } else {
+                    &mut self.changed_keys
+                };
+                list.push(key);
+            }
+        }
+        let mut seen_tasks = HashSet::new();
+        for id in events.iter().filter_map(Event::task_hold_id) {
+            let task = ledger.task(id).ok_or_else(|| {
+                LedgerError::storage(format!(
+                    "task of hold \"{id}\" has an event but is not in the batch"
+                ))
+            })?;
+            if seen_tasks.insert(id) {
+                let list = if opened.contains(id) {
+                    &mut self.new_tasks
+                } else {
+                    &mut self.changed_tasks
+                };
+                list.push(task);
+            }
+        }
+        Ok(())
     }
 }
 

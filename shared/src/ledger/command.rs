@@ -3,18 +3,15 @@
 //! An [`Outcome`] is built only from facts that never change once recorded (a hold's identity,
 //! its resolution), so a retry of any command gets back exactly the outcome of the first call.
 
-use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::amount::check_amount;
 use super::error::LedgerError;
 use super::hold::Grant;
-use super::ids::{AccountId, GrantId, HoldId, Timestamp};
+use super::ids::{AccountId, GrantId, HoldId, KeyId, TaskId, Timestamp};
+use super::keys::{GatewayTask, KeySpec, TaskOpen, VirtualKey};
 use crate::money::Usd;
-
-/// The largest single amount the ledger takes: far above any real job or top-up, and far
-/// enough below `Decimal`'s range that sums over any number of grants cannot overflow.
-pub const MAX_AMOUNT_USD: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 
 /// The longest a hold may live: longer than any PiAPI job, short enough that a leaked hold
 /// frees itself within a month.
@@ -53,6 +50,23 @@ pub enum Command {
     },
     /// Expire every pending hold whose TTL has run out at `now`.
     Expire,
+    /// Create a virtual key of the budget gateway.
+    CreateKey { key: KeySpec },
+    /// Revoke a key: it can take no more holds; its open holds still settle.
+    RevokeKey { key_id: KeyId },
+    /// Hold `amount` from the key's budget window `account` for a task, recording the task's
+    /// quote with the hold. The first reservation in a window credits the window with the
+    /// key's budget. Refused when the key is revoked or `account` is not the key's window at
+    /// `now` (the caller computes it with [`KeySpec::window_account`]).
+    ReserveTask {
+        hold_id: HoldId,
+        account: AccountId,
+        amount: Usd,
+        ttl_ms: u64,
+        task: TaskOpen,
+    },
+    /// Attach the task id PiAPI returned to a gateway hold.
+    AttachTask { hold_id: HoldId, task_id: TaskId },
 }
 
 impl Command {
@@ -61,15 +75,22 @@ impl Command {
         match self {
             Command::Reserve { hold_id, .. }
             | Command::Settle { hold_id, .. }
-            | Command::Release { hold_id } => Some(hold_id),
-            Command::Grant { .. } | Command::Expire => None,
+            | Command::Release { hold_id }
+            | Command::ReserveTask { hold_id, .. }
+            | Command::AttachTask { hold_id, .. } => Some(hold_id),
+            Command::Grant { .. }
+            | Command::Expire
+            | Command::CreateKey { .. }
+            | Command::RevokeKey { .. } => None,
         }
     }
 
     /// The account the command names directly, if any.
     pub fn account(&self) -> Option<&AccountId> {
         match self {
-            Command::Reserve { account, .. } | Command::Grant { account, .. } => Some(account),
+            Command::Reserve { account, .. }
+            | Command::Grant { account, .. }
+            | Command::ReserveTask { account, .. } => Some(account),
             _ => None,
         }
     }
@@ -100,7 +121,21 @@ impl Command {
                 check_amount("amount_usd", *amount, true)?;
                 check_note("reference", reference.as_deref())
             }
-            Command::Release { .. } | Command::Expire => Ok(()),
+            Command::Release { .. }
+            | Command::Expire
+            | Command::RevokeKey { .. }
+            | Command::AttachTask { .. } => Ok(()),
+            Command::CreateKey { key } => key.validate(),
+            Command::ReserveTask {
+                amount,
+                ttl_ms,
+                task,
+                ..
+            } => {
+                check_amount("amount_usd", *amount, false)?;
+                check_ttl(*ttl_ms)?;
+                task.validate()
+            }
             Command::Grant {
                 amount,
                 bonus,
@@ -113,27 +148,6 @@ impl Command {
             }
         }
     }
-}
-
-/// Amounts are positive (or zero where allowed), whole PiAPI points (at most seven decimals of
-/// a dollar) and bounded.
-pub fn check_amount(field: &str, amount: Usd, zero_ok: bool) -> Result<(), LedgerError> {
-    let d = amount.0;
-    let reason = if d.is_sign_negative() && !d.is_zero() {
-        format!("must not be negative, got {amount}")
-    } else if d.is_zero() && !zero_ok {
-        "must be greater than 0".to_string()
-    } else if d.normalize().scale() > 7 {
-        format!("must be a whole number of PiAPI points (at most 7 decimals), got {amount}")
-    } else if d > MAX_AMOUNT_USD {
-        format!("must be at most {}, got {amount}", Usd(MAX_AMOUNT_USD))
-    } else {
-        return Ok(());
-    };
-    Err(LedgerError::InvalidAmount {
-        field: field.to_string(),
-        reason,
-    })
 }
 
 fn check_ttl(ttl_ms: u64) -> Result<(), LedgerError> {
@@ -213,31 +227,17 @@ pub enum Outcome {
     Expired {
         holds: Vec<Release>,
     },
+    KeyCreated(VirtualKey),
+    KeyRevoked(VirtualKey),
+    TaskAttached(GatewayTask),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
 
     fn usd(s: &str) -> Usd {
-        Usd(Decimal::from_str(s).unwrap())
-    }
-
-    #[test]
-    fn amounts_are_positive_point_exact_and_bounded() {
-        assert!(check_amount("a", usd("0.0000001"), false).is_ok());
-        assert!(check_amount("a", usd("0"), true).is_ok());
-        for (bad, zero_ok) in [
-            ("0", false),
-            ("-1", true),
-            ("0.00000001", true),
-            ("1000000000.01", true),
-        ] {
-            let err = check_amount("amount_usd", usd(bad), zero_ok).unwrap_err();
-            assert_eq!(err.code(), "invalid_amount");
-            assert!(err.to_string().starts_with("amount_usd: "), "{err}");
-        }
+        Usd(s.parse().unwrap())
     }
 
     #[test]

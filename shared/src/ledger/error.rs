@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::hold::HoldState;
-use super::ids::Timestamp;
+use super::ids::{IdError, Timestamp};
 use crate::money::Usd;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -46,6 +46,22 @@ pub enum LedgerError {
         differences: String,
     },
 
+    #[error("key \"{key_id}\" does not exist")]
+    KeyNotFound { key_id: String },
+
+    #[error("key \"{key_id}\" was revoked at {revoked_at}; create a new key")]
+    KeyRevoked {
+        key_id: String,
+        revoked_at: Timestamp,
+    },
+
+    /// A gateway reservation named a budget window that is not the key's window at the time
+    /// it was decided (it was computed just before a reset): compute it again and retry.
+    #[error(
+        "key \"{key_id}\": the budget window is now \"{expected}\"; compute the window again and retry"
+    )]
+    WindowMoved { key_id: String, expected: String },
+
     #[error("{field}: {reason}")]
     InvalidAmount { field: String, reason: String },
 
@@ -75,6 +91,9 @@ impl LedgerError {
             LedgerError::HoldNotFound { .. } => "hold_not_found",
             LedgerError::AlreadyResolved { .. } => "already_resolved",
             LedgerError::IdempotencyConflict { .. } => "idempotency_conflict",
+            LedgerError::KeyNotFound { .. } => "key_not_found",
+            LedgerError::KeyRevoked { .. } => "key_revoked",
+            LedgerError::WindowMoved { .. } => "window_moved",
             LedgerError::InvalidAmount { .. } => "invalid_amount",
             LedgerError::InvalidId { .. } => "invalid_id",
             LedgerError::InvalidTtl { .. } => "invalid_ttl",
@@ -123,6 +142,15 @@ impl From<LedgerError> for crate::Error {
             kind: crate::ErrorKind::Ledger,
             field,
             message: e.to_string(),
+        }
+    }
+}
+
+impl From<IdError> for LedgerError {
+    fn from(e: IdError) -> Self {
+        LedgerError::InvalidId {
+            field: e.field.to_string(),
+            reason: e.reason,
         }
     }
 }

@@ -9,7 +9,6 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::error::LedgerError;
 
 /// Milliseconds since the Unix epoch on the ledger's clock.
 #[derive(
@@ -57,7 +56,16 @@ fn valid_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/' | '@')
 }
 
-fn validate(field: &'static str, text: &str, max: usize) -> Result<(), LedgerError> {
+/// An id that is not one: which field, and why. The ledger reports it as
+/// `LedgerError::InvalidId`; ids do not depend on the ledger's error type, which names them.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct IdError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+fn validate(field: &'static str, text: &str, max: usize) -> Result<(), IdError> {
     let reason = if text.is_empty() {
         "must not be empty".to_string()
     } else if text.len() > max {
@@ -67,10 +75,7 @@ fn validate(field: &'static str, text: &str, max: usize) -> Result<(), LedgerErr
     } else {
         return Ok(());
     };
-    Err(LedgerError::InvalidId {
-        field: field.to_string(),
-        reason,
-    })
+    Err(IdError { field, reason })
 }
 
 macro_rules! id_type {
@@ -84,7 +89,7 @@ macro_rules! id_type {
             pub const MAX_LEN: usize = $max;
 
             /// Validates `text` as an id, naming the field on refusal.
-            pub fn new(text: impl Into<String>) -> Result<Self, LedgerError> {
+            pub fn new(text: impl Into<String>) -> Result<Self, IdError> {
                 let text = text.into();
                 validate($field, &text, Self::MAX_LEN)?;
                 Ok(Self(text))
@@ -131,6 +136,20 @@ id_type!(
     128
 );
 
+id_type!(
+    /// A virtual key of the budget gateway: the public half of the key a client sends.
+    KeyId,
+    "key_id",
+    40
+);
+
+id_type!(
+    /// A task id PiAPI returned for a task created through the gateway.
+    TaskId,
+    "task_id",
+    128
+);
+
 impl AccountId {
     /// The account used when a caller names none.
     pub fn default_account() -> AccountId {
@@ -146,7 +165,7 @@ mod tests {
     fn ids_are_validated_with_the_field_named() {
         assert!(HoldId::new("job-42/kling:3.0@a_b").is_ok());
         let err = HoldId::new("").unwrap_err();
-        assert_eq!(err.code(), "invalid_id");
+        assert_eq!(err.field, "hold_id");
         assert!(err.to_string().contains("hold_id"), "{err}");
         let err = AccountId::new("team one").unwrap_err();
         assert!(err.to_string().contains("' '"), "{err}");

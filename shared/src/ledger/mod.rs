@@ -10,24 +10,32 @@
 //! This module is pure: the caller passes `now`, and stores (embedded log, PostgreSQL) persist
 //! the [`Event`]s that [`Ledger::decide`] returns.
 
+mod amount;
 mod batch;
 mod command;
 mod error;
 mod event;
 mod hold;
 mod ids;
+mod keys;
 mod state;
 
+#[cfg(test)]
+mod gateway_tests;
 #[cfg(test)]
 mod model_tests;
 
 pub use batch::{BatchKeys, BatchResult, Changes, Decided, decide_batch};
+pub use amount::{MAX_AMOUNT_USD, check_amount};
 pub use command::{
-    Command, MAX_AMOUNT_USD, MAX_NOTE_LEN, MAX_TTL_MS, Outcome, Release, ReleaseCause, Reservation,
-    Settlement, check_amount,
+    Command, MAX_NOTE_LEN, MAX_TTL_MS, Outcome, Release, ReleaseCause, Reservation, Settlement,
 };
 pub use error::LedgerError;
 pub use event::Event;
 pub use hold::{Account, AccountView, Charge, Grant, Hold, HoldState};
-pub use ids::{AccountId, GrantId, HoldId, Timestamp};
+pub use ids::{AccountId, GrantId, HoldId, IdError, KeyId, TaskId, Timestamp};
+pub use keys::{
+    GatewayTask, KEY_ACCOUNT_PREFIX, KeySpec, KeySpend, MAX_QUOTE_BYTES, Period, TaskOpen,
+    VirtualKey, Window, key_spend, window_account, window_of_account,
+};
 pub use state::{Applied, Ledger};

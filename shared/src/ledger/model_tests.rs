@@ -197,6 +197,7 @@ fn seen(o: &Outcome) -> Seen {
             ids.sort();
             Seen::Expired(ids)
         }
+        other => unreachable!("the model generates no gateway commands: {other:?}"),
     }
 }
 
@@ -382,6 +383,7 @@ impl Model {
                 }
                 Ok(Seen::Expired(ids))
             }
+            other => unreachable!("the model generates no gateway commands: {other:?}"),
         }
     }
 }

@@ -12,7 +12,8 @@ use super::command::{Command, Outcome, Release, ReleaseCause, Reservation, Settl
 use super::error::LedgerError;
 use super::event::Event;
 use super::hold::{Account, AccountView, Charge, Grant, Hold, HoldState};
-use super::ids::{AccountId, GrantId, HoldId, Timestamp};
+use super::ids::{AccountId, GrantId, HoldId, KeyId, TaskId, Timestamp};
+use super::keys::{GatewayTask, KeySpec, TaskOpen, VirtualKey};
 use crate::money::Usd;
 
 /// A decided command: its outcome and the events to record (none for a retry).
@@ -42,6 +43,11 @@ pub struct Ledger {
     grants: HashMap<GrantId, Grant>,
     /// Every pending hold, ordered by expiry: the sweep's work list, and the open-holds index.
     pending: BTreeSet<(Timestamp, HoldId)>,
+    /// The budget gateway's virtual keys.
+    keys: BTreeMap<KeyId, VirtualKey>,
+    /// Gateway tasks by their hold, and the holds by PiAPI's task id.
+    tasks: HashMap<HoldId, GatewayTask>,
+    task_ids: HashMap<TaskId, HoldId>,
 }
 
 impl Ledger {
@@ -69,6 +75,46 @@ impl Ledger {
             ledger.grants.insert(g.grant_id.clone(), g);
         }
         ledger
+    }
+
+    /// Adds gateway keys and tasks loaded from a store to a ledger built by [`Self::from_parts`].
+    pub fn with_gateway(
+        mut self,
+        keys: impl IntoIterator<Item = VirtualKey>,
+        tasks: impl IntoIterator<Item = GatewayTask>,
+    ) -> Self {
+        for k in keys {
+            self.keys.insert(k.spec.key_id.clone(), k);
+        }
+        for t in tasks {
+            if let Some(id) = &t.task_id {
+                self.task_ids.insert(id.clone(), t.hold_id.clone());
+            }
+            self.tasks.insert(t.hold_id.clone(), t);
+        }
+        self
+    }
+
+    pub fn key(&self, id: &KeyId) -> Option<&VirtualKey> {
+        self.keys.get(id)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &VirtualKey> {
+        self.keys.values()
+    }
+
+    /// The gateway task a hold was taken for.
+    pub fn task(&self, hold: &HoldId) -> Option<&GatewayTask> {
+        self.tasks.get(hold)
+    }
+
+    /// The gateway task PiAPI knows as `task_id`.
+    pub fn task_by_id(&self, task_id: &TaskId) -> Option<&GatewayTask> {
+        self.task_ids.get(task_id).and_then(|h| self.tasks.get(h))
+    }
+
+    pub fn tasks(&self) -> impl Iterator<Item = &GatewayTask> {
+        self.tasks.values()
     }
 
     pub fn account(&self, id: &AccountId) -> Option<&Account> {
@@ -168,6 +214,169 @@ impl Ledger {
                     holds.push(expired_release(h, h.expires_at));
                 }
                 Ok(Applied::new(Outcome::Expired { holds }, events))
+            }
+            Command::CreateKey { key } => self.decide_create_key(key, now),
+            Command::RevokeKey { key_id } => self.decide_revoke_key(key_id, now),
+            Command::ReserveTask {
+                hold_id,
+                account,
+                amount,
+                ttl_ms,
+                task,
+            } => self.decide_reserve_task(hold_id, account, *amount, *ttl_ms, task, now),
+            Command::AttachTask { hold_id, task_id } => {
+                self.decide_attach_task(hold_id, task_id, now)
+            }
+        }
+    }
+
+    fn decide_create_key(&self, spec: &KeySpec, now: Timestamp) -> Result<Applied, LedgerError> {
+        if let Some(k) = self.keys.get(&spec.key_id) {
+            if &k.spec != spec {
+                let diffs = vec![
+                    "a different budget, period, reset, models, limits, secret or memo".to_string(),
+                ];
+                return Err(conflict("key", spec.key_id.as_str(), diffs));
+            }
+            return Ok(Applied::replay(Outcome::KeyCreated(k.clone())));
+        }
+        let key = VirtualKey {
+            spec: spec.clone(),
+            created_at: now,
+            revoked_at: None,
+        };
+        Ok(Applied::new(
+            Outcome::KeyCreated(key.clone()),
+            vec![Event::KeyCreated { key }],
+        ))
+    }
+
+    fn decide_revoke_key(&self, key_id: &KeyId, now: Timestamp) -> Result<Applied, LedgerError> {
+        let k = self.existing_key(key_id)?;
+        if k.revoked_at.is_some() {
+            return Ok(Applied::replay(Outcome::KeyRevoked(k.clone())));
+        }
+        let mut revoked = k.clone();
+        revoked.revoked_at = Some(now);
+        let event = Event::KeyRevoked {
+            key_id: key_id.clone(),
+            at: now,
+        };
+        Ok(Applied::new(Outcome::KeyRevoked(revoked), vec![event]))
+    }
+
+    fn existing_key(&self, key_id: &KeyId) -> Result<&VirtualKey, LedgerError> {
+        self.keys
+            .get(key_id)
+            .ok_or_else(|| LedgerError::KeyNotFound {
+                key_id: key_id.to_string(),
+            })
+    }
+
+    /// A gateway hold: the key must be live and `account` its window at `now`; the window's
+    /// first reservation grants it the key's budget, in the same command.
+    fn decide_reserve_task(
+        &self,
+        hold_id: &HoldId,
+        account: &AccountId,
+        amount: Usd,
+        ttl_ms: u64,
+        task: &TaskOpen,
+        now: Timestamp,
+    ) -> Result<Applied, LedgerError> {
+        let memo = Some(format!("gateway key {}", task.key_id));
+        if self.holds.contains_key(hold_id) {
+            if self.tasks.get(hold_id).is_none_or(|t| &t.open != task) {
+                let diffs = vec!["a different task".to_string()];
+                return Err(conflict("hold", hold_id.as_str(), diffs));
+            }
+            return self.decide_reserve(hold_id, account, amount, ttl_ms, &memo, now);
+        }
+        let key = self.existing_key(&task.key_id)?;
+        if let Some(at) = key.revoked_at {
+            return Err(LedgerError::KeyRevoked {
+                key_id: task.key_id.to_string(),
+                revoked_at: at,
+            });
+        }
+        let expected = key.spec.window_account(now);
+        if &expected != account {
+            return Err(LedgerError::WindowMoved {
+                key_id: task.key_id.to_string(),
+                expected: expected.to_string(),
+            });
+        }
+        let grant_id = GrantId::new(account.as_str())?;
+        let mut events = Vec::new();
+        let mut ledger_view = None;
+        if !self.grants.contains_key(&grant_id) {
+            let grant = Grant {
+                grant_id,
+                account: account.clone(),
+                amount_usd: key.spec.budget_usd,
+                bonus_usd: Usd::ZERO,
+                credited_usd: key.spec.budget_usd,
+                granted_at: now,
+                memo: Some(format!("budget of key {}", task.key_id)),
+            };
+            let mut with_grant = Ledger::from_parts(self.accounts.get(account).cloned(), [], []);
+            with_grant.record(&Event::Granted {
+                grant: grant.clone(),
+            })?;
+            events.push(Event::Granted { grant });
+            ledger_view = Some(with_grant);
+        }
+        let base = ledger_view.as_ref().unwrap_or(self);
+        let mut applied = base.decide_reserve(hold_id, account, amount, ttl_ms, &memo, now)?;
+        events.append(&mut applied.events);
+        events.push(Event::TaskOpened {
+            task: GatewayTask {
+                hold_id: hold_id.clone(),
+                open: task.clone(),
+                opened_at: now,
+                task_id: None,
+                attached_at: None,
+            },
+        });
+        Ok(Applied::new(applied.outcome, events))
+    }
+
+    fn decide_attach_task(
+        &self,
+        hold_id: &HoldId,
+        task_id: &TaskId,
+        now: Timestamp,
+    ) -> Result<Applied, LedgerError> {
+        let task = self
+            .tasks
+            .get(hold_id)
+            .ok_or_else(|| LedgerError::HoldNotFound {
+                hold_id: hold_id.to_string(),
+            })?;
+        match (&task.task_id, self.task_ids.get(task_id)) {
+            (Some(id), _) if id == task_id => {
+                Ok(Applied::replay(Outcome::TaskAttached(task.clone())))
+            }
+            (Some(id), _) => Err(conflict(
+                "hold",
+                hold_id.as_str(),
+                vec![format!("task \"{id}\" attached before, \"{task_id}\" now")],
+            )),
+            (None, Some(other)) => Err(conflict(
+                "task",
+                task_id.as_str(),
+                vec![format!("attached to hold \"{other}\" before")],
+            )),
+            (None, None) => {
+                let mut attached = task.clone();
+                attached.task_id = Some(task_id.clone());
+                attached.attached_at = Some(now);
+                let event = Event::TaskAttached {
+                    hold_id: hold_id.clone(),
+                    task_id: task_id.clone(),
+                    at: now,
+                };
+                Ok(Applied::new(Outcome::TaskAttached(attached), vec![event]))
             }
         }
     }
@@ -472,6 +681,44 @@ impl Ledger {
                 }
                 self.account_mut(&grant.account).credited.0 += grant.credited_usd.0;
                 self.grants.insert(grant.grant_id.clone(), grant.clone());
+            }
+            Event::KeyCreated { key } => {
+                if self.keys.contains_key(&key.spec.key_id) {
+                    return Err(inconsistent(event, "the key already exists"));
+                }
+                self.keys.insert(key.spec.key_id.clone(), key.clone());
+            }
+            Event::KeyRevoked { key_id, at } => {
+                let k = self
+                    .keys
+                    .get_mut(key_id)
+                    .ok_or_else(|| inconsistent(event, "no such key"))?;
+                k.revoked_at.get_or_insert(*at);
+            }
+            Event::TaskOpened { task } => {
+                if self.tasks.contains_key(&task.hold_id) {
+                    return Err(inconsistent(event, "the task already exists"));
+                }
+                if let Some(id) = &task.task_id {
+                    self.task_ids.insert(id.clone(), task.hold_id.clone());
+                }
+                self.tasks.insert(task.hold_id.clone(), task.clone());
+            }
+            Event::TaskAttached {
+                hold_id,
+                task_id,
+                at,
+            } => {
+                let t = self
+                    .tasks
+                    .get_mut(hold_id)
+                    .ok_or_else(|| inconsistent(event, "no such task"))?;
+                if t.task_id.is_some() || self.task_ids.contains_key(task_id) {
+                    return Err(inconsistent(event, "a task id is already attached"));
+                }
+                t.task_id = Some(task_id.clone());
+                t.attached_at = Some(*at);
+                self.task_ids.insert(task_id.clone(), hold_id.clone());
             }
         }
         Ok(())

@@ -9,5 +9,8 @@ pub mod inputs;
 pub mod plans;
 pub mod precheck;
 pub mod prices;
+pub mod reconcile;
 pub mod report;
+pub mod spend;
 pub mod topup;
+pub mod window;

@@ -1,5 +1,6 @@
 // A minimal W3C WebDriver client over Node's fetch, for Debian's chromedriver: just the
-// commands the estimator test needs. Every request has a timeout.
+// commands the browser tests (the estimator page, the MCP server's estimate card) need. Every
+// request has a timeout.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 
@@ -63,6 +64,16 @@ export class Session {
   async find(css) {
     const found = await this.cmd("POST", "/element", { using: "css selector", value: css });
     return found[ELEMENT];
+  }
+
+  /** Switches into the iframe `css` of the current frame. */
+  async frame(css) {
+    await this.cmd("POST", "/frame", { id: { [ELEMENT]: await this.find(css) } });
+  }
+
+  /** Switches back to the top-level page. */
+  top() {
+    return this.cmd("POST", "/frame", { id: null });
   }
 
   async click(css) {

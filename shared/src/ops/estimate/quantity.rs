@@ -166,7 +166,7 @@ impl InputLimits<'_> {
         n >= self.min
             && n <= self.max
             && self.allowed.is_none_or(|a| a.contains(&n))
-            && n % self.per == 0
+            && n.is_multiple_of(self.per)
     }
 }
 
