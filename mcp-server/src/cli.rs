@@ -208,8 +208,25 @@ pub enum Command {
     },
 }
 
+/// The settings clap reads from the environment. MCP clients pass a setting the user left
+/// blank as an empty variable (an MCP Bundle's unset `user_config`, a `.mcp.json` with `""`),
+/// which must mean "not set", not "a file named ''".
+const ENV_SETTINGS: [&str; 4] = [
+    "PIAPI_BILLING_TOKEN",
+    "PIAPI_BILLING_CATALOG",
+    "PIAPI_BILLING_OVERLAY",
+    "PIAPI_BILLING_LEDGER",
+];
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    for name in ENV_SETTINGS {
+        if std::env::var_os(name).is_some_and(|value| value.is_empty()) {
+            // SAFETY: this runs first in `main`, before any thread (tokio, the background
+            // schema builder) exists, so nothing reads the environment concurrently.
+            unsafe { std::env::remove_var(name) };
+        }
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -187,3 +187,29 @@ async fn catalog_report_prints_the_core_answer_and_a_summary() {
     assert!(!ok);
     assert!(err.contains("as_of: must be a date as YYYY-MM-DD"), "{err}");
 }
+
+/// A setting left blank in an MCP client's configuration arrives as an empty variable; the
+/// server must start as if it were unset (before, clap refused `--catalog ''`).
+#[tokio::test]
+async fn empty_environment_settings_count_as_unset() {
+    let mut cmd = command(&[]);
+    for name in [
+        "PIAPI_BILLING_TOKEN",
+        "PIAPI_BILLING_CATALOG",
+        "PIAPI_BILLING_OVERLAY",
+        "PIAPI_BILLING_LEDGER",
+    ] {
+        cmd.env(name, "");
+    }
+    let out = cmd
+        .args(["prices", "kling"])
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let result: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(result["catalog_version"], "2026-12", "{result}");
+    assert!(result["overlay"].is_null(), "{result}");
+}
