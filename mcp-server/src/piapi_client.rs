@@ -19,8 +19,9 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
+use crate::clock::now_rfc3339;
 use piapi_billing::piapi::{PiapiShapeError, balance_from_account_info, task_cost};
 use piapi_billing::{Billing, CheckBalanceResult, TaskCostResult};
 use reqwest::header::{ACCEPT, HeaderValue};
@@ -748,10 +749,6 @@ fn clip(s: &str) -> String {
 
 fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-fn now_rfc3339() -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
 #[cfg(test)]

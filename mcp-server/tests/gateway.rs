@@ -134,9 +134,7 @@ async fn send(
 }
 
 async fn open_store(url: &str) -> AnyStore {
-    AnyStore::open(&LedgerLocation::parse(url).unwrap())
-        .await
-        .unwrap()
+    LedgerLocation::parse(url).unwrap().open().await.unwrap()
 }
 
 /// The key's window account: settled charges plus open holds, and the task records.

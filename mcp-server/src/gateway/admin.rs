@@ -1,7 +1,7 @@
 //! Key operations the CLI (`piapi-billing-mcp keys …`) and the MCP tools share: create (the
 //! secret is returned once and only its hash is stored), list, revoke, and spend per key.
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use piapi_billing::ledger::{
     Command, KeyId, KeySpec, KeySpend, LedgerError, Outcome, Period, Timestamp, VirtualKey,
@@ -12,7 +12,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::keys::new_secret;
-use crate::ledger::{LedgerService, system_now};
+use crate::clock::{ledger_now, rfc3339};
+use crate::ledger::LedgerService;
 
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -84,10 +85,6 @@ pub fn view(k: &VirtualKey) -> KeyView {
     }
 }
 
-fn rfc3339(t: Timestamp) -> String {
-    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(t.millis())).to_string()
-}
-
 fn parse_time(field: &str, text: &str) -> Result<Timestamp, String> {
     let at = humantime::parse_rfc3339_weak(text.trim())
         .map_err(|e| format!("{field}: {e}; expected RFC 3339 such as 2026-12-01T00:00:00Z"))?;
@@ -109,7 +106,7 @@ pub async fn create_key(ledger: &LedgerService, args: CreateKeyArgs) -> Result<C
         .map_err(|e| e.to_string())?;
     let reset_at = match &args.reset_at {
         Some(t) => parse_time("reset_at", t)?,
-        None => system_now(),
+        None => ledger_now(),
     };
     let (secret, hash) = new_secret(&key_id)?;
     let spec = KeySpec {

@@ -12,8 +12,9 @@ use piapi_billing::money::Usd;
 
 use super::admin::{self, CreateKeyArgs};
 use super::{DEFAULT_HOLD_TTL, DEFAULT_MAX_BODY_BYTES, Gateway, GatewayOptions, serve};
+use crate::clock::ledger_now;
 use crate::error::Error;
-use crate::ledger::{LedgerService, system_now};
+use crate::ledger::LedgerService;
 use crate::piapi_client::PiapiConfig;
 
 #[derive(Debug, Args)]
@@ -163,7 +164,7 @@ pub async fn run_keys(ledger_flag: Option<&str>, command: KeysCommand) -> Result
                 .map_err(Error::Config)?,
         ),
         KeysCommand::Spend { key_id } => json(
-            &admin::spend(&ledger, key_id.as_deref(), system_now())
+            &admin::spend(&ledger, key_id.as_deref(), ledger_now())
                 .await
                 .map_err(Error::Config)?,
         ),

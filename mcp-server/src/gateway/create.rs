@@ -17,7 +17,7 @@ use super::upstream::Answer;
 use super::{
     Gateway, api_key, auth_failure, envelope, raw_response, refusal, settle, store_failure,
 };
-use crate::ledger::system_now;
+use crate::clock::ledger_now;
 
 pub(super) async fn create_task(
     State(gw): State<Arc<Gateway>>,
@@ -121,7 +121,7 @@ async fn reserve(
     for _ in 0..2 {
         let command = Command::ReserveTask {
             hold_id: hold_id.clone(),
-            account: key.spec.window_account(system_now()),
+            account: key.spec.window_account(ledger_now()),
             amount: admission.amount,
             ttl_ms,
             task: open.clone(),
@@ -134,7 +134,7 @@ async fn reserve(
     match result {
         Ok(_) => Ok(()),
         Err(e @ LedgerError::InsufficientFunds { .. }) => {
-            let account = key.spec.window_account(system_now());
+            let account = key.spec.window_account(ledger_now());
             let held = gw
                 .ledger
                 .account(&account)
@@ -244,7 +244,7 @@ async fn over_soft_limit(gw: &Gateway, key: &VirtualKey) -> bool {
     if key.spec.soft_limit_usd.is_none() {
         return false;
     }
-    let now = system_now();
+    let now = ledger_now();
     match gw.ledger.account(&key.spec.window_account(now)).await {
         Ok(view) => key_spend(key, [&view], now).over_soft_limit,
         Err(_) => false,

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use super::{
     Gateway, api_key, auth_failure, envelope, json_response, raw_response, settle, store_failure,
 };
-use crate::ledger::{TaskRecord, system_now};
+use crate::clock::ledger_now;
+use crate::ledger::TaskRecord;
 
 /// The task's record when it exists and belongs to the request's key. Another key's task and
 /// a task that does not exist get the same 404, so a key cannot learn which ids exist.
@@ -111,7 +112,7 @@ pub(super) async fn account_info(State(gw): State<Arc<Gateway>>, headers: Header
         Ok(k) => k,
         Err(e) => return auth_failure(e),
     };
-    let now = system_now();
+    let now = ledger_now();
     let accounts = match gw.ledger.gateway().key_accounts(&key.spec.key_id).await {
         Ok(a) => a,
         Err(e) => return store_failure(&e),

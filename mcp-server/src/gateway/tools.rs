@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::admin::{self, CreateKeyArgs, CreatedKey, KeyView};
 use crate::args::CoreArgs;
-use crate::ledger::{LedgerService, system_now};
+use crate::clock::ledger_now;
+use crate::ledger::LedgerService;
 use crate::output::Structured;
 use crate::schema;
 use crate::server::BillingServer;
@@ -151,7 +152,7 @@ impl BillingServer {
     ) -> Result<Structured<KeySpendResult>, String> {
         let args = parse(args)?;
         let ledger = self.gateway_ledger().await?;
-        let keys = admin::spend(ledger, args.key_id.as_deref(), system_now()).await?;
+        let keys = admin::spend(ledger, args.key_id.as_deref(), ledger_now()).await?;
         Ok(Structured(KeySpendResult { keys }))
     }
 }

@@ -1,7 +1,8 @@
 //! The credit ledger's storage and service: the core's hold state machine made durable,
 //! embedded by default and on PostgreSQL for several instances.
 //!
-//! [`store`] defines the one interface and how a backend describes itself; [`BACKENDS`] lists
+//! [`store`] defines the one interface and how a backend describes itself; [`BACKENDS`] (in
+//! [`location`], with the `--ledger` value it parses) lists
 //! the backends `--ledger` can name: [`file_store`] (the embedded append-only log, framed by
 //! [`log`], mended by [`repair`]) and [`pg_store`] (PostgreSQL tables). [`service`] puts a
 //! group-commit queue and the expiry sweeper in front, and [`slot`] opens the ledger for the
@@ -9,6 +10,7 @@
 
 pub mod file_io;
 pub mod file_store;
+pub mod location;
 pub mod log;
 pub mod pg_store;
 pub mod repair;
@@ -16,11 +18,10 @@ pub mod service;
 pub mod store;
 
 pub use file_store::FileStore;
+pub use location::{BACKENDS, LedgerLocation};
 pub use pg_store::PgStore;
-pub use service::{LedgerService, system_now};
-pub use store::{
-    AnyStore, Backend, BatchResult, GatewayReads, LedgerLocation, LedgerStore, TaskRecord,
-};
+pub use service::LedgerService;
+pub use store::{AnyStore, Backend, BatchResult, GatewayReads, LedgerStore, TaskRecord};
 
 pub mod slot;
 pub mod tools;
@@ -29,10 +30,6 @@ pub use slot::{LedgerSlot, default_location};
 
 use piapi_billing::ledger::AccountId;
 use piapi_billing::{AccountRef, CheckBalanceResult, Credits};
-
-/// Every backend `--ledger` can name, tried in order by scheme. A new backend is its store
-/// file and one line here.
-pub const BACKENDS: &[&Backend] = &[&file_store::BACKEND, &pg_store::BACKEND];
 
 /// `check_balance` without a PiAPI key: the ledger's default account, in the same shape.
 pub async fn balance_from_ledger(slot: &LedgerSlot) -> Result<CheckBalanceResult, String> {
@@ -55,6 +52,6 @@ pub async fn balance_from_ledger(slot: &LedgerSlot) -> Result<CheckBalanceResult
         },
         concurrency: Default::default(),
         source: "ledger".to_string(),
-        fetched_at: tools::rfc3339(system_now()),
+        fetched_at: crate::clock::rfc3339(crate::clock::ledger_now()),
     })
 }

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use piapi_billing::ledger::{Event, LedgerError};
 
 use super::file_io::{self, FileLock};
+use super::location::LedgerLocation;
 use super::log::{self, Format, Header, Mark, Record, Tail};
-use super::store::LedgerLocation;
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> LedgerError {
     LedgerError::storage(format!("{what} {}: {e}", path.display()))

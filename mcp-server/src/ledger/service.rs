@@ -6,15 +6,15 @@
 //! up, and the next batch takes them all, so one sync acknowledges many commands.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use piapi_billing::ledger::{
-    AccountId, AccountView, Command, Hold, HoldId, LedgerError, Outcome, Timestamp,
-};
+use piapi_billing::ledger::{AccountId, AccountView, Command, Hold, HoldId, LedgerError, Outcome};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::store::{AnyStore, LedgerLocation, LedgerStore};
+use super::location::LedgerLocation;
+use super::store::{AnyStore, LedgerStore};
+use crate::clock::ledger_now;
 
 /// Largest batch one sync covers; bounds the latency a single slow batch adds.
 const MAX_BATCH: usize = 1024;
@@ -45,19 +45,10 @@ impl<S: LedgerStore> Clone for LedgerService<S> {
     }
 }
 
-/// The ledger's clock: wall-clock milliseconds. The only place the ledger reads time.
-pub fn system_now() -> Timestamp {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
-    Timestamp(u64::try_from(ms).unwrap_or(u64::MAX))
-}
-
 impl LedgerService<AnyStore> {
     /// Opens the store at `location` and starts its committer on the current runtime.
     pub async fn open(location: &LedgerLocation) -> Result<Self, LedgerError> {
-        let store = AnyStore::open(location).await?;
+        let store = location.open().await?;
         Ok(LedgerService::start(store, location.to_string()))
     }
 }
@@ -147,7 +138,7 @@ async fn commit_loop<S: LedgerStore>(store: Arc<S>, mut jobs: mpsc::Receiver<Job
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let commands: Vec<Command> = batch.iter().map(|j| j.command.clone()).collect();
-        let results = store.execute(commands, system_now()).await;
+        let results = store.execute(commands, ledger_now()).await;
         match results {
             Ok(results) => {
                 for (job, result) in batch.drain(..).zip(results) {

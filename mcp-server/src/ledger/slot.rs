@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use piapi_billing::ledger::LedgerError;
 use tokio::sync::{Mutex, OnceCell};
 
+use super::location::LedgerLocation;
 use super::service::LedgerService;
-use super::store::LedgerLocation;
 
 /// How often the sweeper expires holds past their TTL.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(1);

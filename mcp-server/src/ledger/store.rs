@@ -3,10 +3,10 @@
 //!
 //! A backend is a [`LedgerStore`] implementation plus one [`Backend`] value (its `--ledger`
 //! syntax, a start-up check, how to show a location without secrets, how to open it), listed
-//! in [`super::BACKENDS`]. Nothing else names backends: [`LedgerLocation`] finds one by its
-//! scheme, and [`AnyStore`] holds any of them behind `dyn`, so adding one touches no `match`.
+//! in [`super::BACKENDS`]. Nothing else names backends: [`super::LedgerLocation`] finds one by
+//! its scheme, and [`AnyStore`] holds any of them behind `dyn`, so adding one touches no
+//! `match`. This module names no backend, so each backend can depend on it alone.
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -94,74 +94,6 @@ pub struct Backend {
     pub open: fn(String) -> BoxFuture<'static, Result<AnyStore, LedgerError>>,
 }
 
-/// Where the ledger lives, as given by `--ledger`, with the backend that serves it.
-#[derive(Clone)]
-pub struct LedgerLocation {
-    backend: &'static Backend,
-    text: String,
-}
-
-impl LedgerLocation {
-    /// Finds the backend for `text` and checks the value.
-    pub fn parse(text: &str) -> Result<LedgerLocation, String> {
-        let syntaxes = || {
-            super::BACKENDS
-                .iter()
-                .map(|b| b.syntax)
-                .collect::<Vec<_>>()
-                .join(" or ")
-        };
-        let backend = super::BACKENDS
-            .iter()
-            .find(|b| b.schemes.iter().any(|s| text.starts_with(s)))
-            .ok_or_else(|| format!("--ledger: unknown scheme; expected {}, or off", syntaxes()))?;
-        (backend.check)(text)
-            .map_err(|why| format!("--ledger: {why}; expected {}", backend.syntax))?;
-        Ok(LedgerLocation {
-            backend,
-            text: text.to_string(),
-        })
-    }
-
-    /// An embedded log at `path`.
-    pub fn file(path: impl AsRef<std::path::Path>) -> LedgerLocation {
-        LedgerLocation {
-            backend: &super::file_store::BACKEND,
-            text: format!("file:{}", path.as_ref().display()),
-        }
-    }
-
-    pub fn backend(&self) -> &'static Backend {
-        self.backend
-    }
-
-    /// The value as given (it may hold a password: show it with `Display`).
-    pub fn as_given(&self) -> &str {
-        &self.text
-    }
-}
-
-impl PartialEq for LedgerLocation {
-    fn eq(&self, other: &Self) -> bool {
-        self.backend.name == other.backend.name && self.text == other.text
-    }
-}
-
-impl Eq for LedgerLocation {}
-
-/// Shows the location without secrets.
-impl fmt::Debug for LedgerLocation {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(&(self.backend.display)(&self.text))
-    }
-}
-
-impl fmt::Display for LedgerLocation {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
-
 /// [`LedgerStore`] with its futures boxed, so that any store fits behind one pointer.
 trait DynStore: Send + Sync + 'static {
     fn execute(
@@ -218,10 +150,6 @@ impl AnyStore {
         AnyStore(Arc::new(store))
     }
 
-    pub async fn open(location: &LedgerLocation) -> Result<AnyStore, LedgerError> {
-        (location.backend.open)(location.text.clone()).await
-    }
-
     /// The concrete store, when it is an `S` (tests and tools that need backend specifics).
     pub fn downcast<S: LedgerStore>(&self) -> Option<&S> {
         self.0.as_any().downcast_ref()
@@ -255,40 +183,5 @@ impl LedgerStore for AnyStore {
 
     fn gateway(&self) -> &dyn GatewayReads {
         self.0.gateway()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locations_parse_and_hide_passwords() {
-        assert_eq!(
-            LedgerLocation::parse("file:/tmp/x.log").unwrap(),
-            LedgerLocation::file("/tmp/x.log")
-        );
-        assert_eq!(
-            LedgerLocation::parse("file://rel/x.log")
-                .unwrap()
-                .backend()
-                .name,
-            "file"
-        );
-        let pg = LedgerLocation::parse("postgres://me:secret@127.0.0.1:5432/db").unwrap();
-        assert_eq!(pg.to_string(), "postgres://me:***@127.0.0.1:5432/db");
-        assert_eq!(pg.backend().name, "postgres");
-        for bad in [
-            "",
-            "file:",
-            "mysql://x",
-            "/tmp/x.log",
-            "postgres://",
-            "postgres:///db",
-            "postgres://127.0.0.1/db?port=x",
-        ] {
-            let err = LedgerLocation::parse(bad).unwrap_err();
-            assert!(err.contains("--ledger"), "{err}");
-        }
     }
 }

@@ -5,11 +5,9 @@
 //! outcome comes back, so a timed-out call can be repeated without double-spending.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, UNIX_EPOCH};
 
 use piapi_billing::ledger::{
     AccountId, AccountView, Command, Grant, GrantId, HoldId, LedgerError, Outcome, ReleaseCause,
-    Timestamp,
 };
 use piapi_billing::money::Usd;
 use piapi_billing::{Batch, Mode, PlanId, QuoteTopUpArgs, TaskSpec};
@@ -18,8 +16,9 @@ use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::service::{LedgerService, system_now};
+use super::service::LedgerService;
 use crate::args::CoreArgs;
+use crate::clock::{ledger_now, rfc3339};
 use crate::output::Structured;
 use crate::schema;
 use crate::server::BillingServer;
@@ -180,11 +179,6 @@ pub struct GrantCreditsResult {
     pub balance: AccountView,
 }
 
-/// RFC 3339 (UTC, milliseconds) for a ledger instant.
-pub fn rfc3339(t: Timestamp) -> String {
-    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(t.millis())).to_string()
-}
-
 fn ledger_error(e: impl Into<LedgerError>) -> String {
     match e.into() {
         e @ LedgerError::InsufficientFunds { .. } => {
@@ -210,7 +204,7 @@ fn generated_id(prefix: &str) -> String {
     static SEQ: AtomicU64 = AtomicU64::new(0);
     format!(
         "{prefix}-{}-{}-{}",
-        system_now().millis(),
+        ledger_now().millis(),
         std::process::id(),
         SEQ.fetch_add(1, Ordering::Relaxed)
     )
@@ -445,7 +439,7 @@ impl BillingServer {
             .open_holds(account.as_ref(), limit as usize)
             .await
             .map_err(ledger_error)?;
-        let now = system_now();
+        let now = ledger_now();
         Ok(Structured(ListHoldsResult {
             total_held_usd: Usd(holds.iter().map(|h| h.amount.0).sum()),
             holds: holds
