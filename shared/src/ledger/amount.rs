@@ -31,7 +31,6 @@ pub fn check_amount(field: &str, amount: Usd, zero_ok: bool) -> Result<(), Ledge
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,6 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
-
 /// Milliseconds since the Unix epoch on the ledger's clock.
 #[derive(
     Clone,

@@ -25,8 +25,8 @@ mod gateway_tests;
 #[cfg(test)]
 mod model_tests;
 
-pub use batch::{BatchKeys, BatchResult, Changes, Decided, decide_batch};
 pub use amount::{MAX_AMOUNT_USD, check_amount};
+pub use batch::{BatchKeys, BatchResult, Changes, Decided, decide_batch};
 pub use command::{
     Command, MAX_NOTE_LEN, MAX_TTL_MS, Outcome, Release, ReleaseCause, Reservation, Settlement,
 };
