@@ -37,8 +37,8 @@ cmp -s "$WORK/web/${NAME}_bg.wasm" "$WORK/no-modules/${NAME}_bg.wasm"
 
 # -Os with functions of one caller inlined only up to 16 bytes (-ocimfs; binaryen's default
 # inlines them whatever their size): inlining big single-use functions into their callers made
-# the module smaller but compress worse, +12 KB gzip -9 over no wasm-opt at all (BENCHMARKS.md,
-# "WASM plugin").
+# the module smaller but compress worse, +12 KB gzip -9 over no wasm-opt at all (docs/perf-log.md,
+# "Size, step by step").
 log "wasm-opt -Os -ocimfs 16"
 "$TOOLS/npm/node_modules/.bin/wasm-opt" -Os -ocimfs 16 --strip-debug --strip-producers \
     "$WORK/web/${NAME}_bg.wasm" -o "$PKG/${NAME}_bg.wasm"

@@ -11,7 +11,6 @@
 //! without it nothing is known, so its failure is the call's error.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use piapi_billing::ops::spend::{HistoryRead, HistoryTask, spend_report};
 use piapi_billing::ops::window::Window;
@@ -50,14 +49,6 @@ pub type ProgressSink = Arc<dyn Fn(Progress) + Send + Sync>;
 /// A sink that drops every report.
 pub fn no_progress() -> ProgressSink {
     Arc::new(|_| {})
-}
-
-/// Now, in Unix seconds: the core reads no clock, so the front end passes it in.
-pub fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// `spend_report`: the history of the window, summed by the core.

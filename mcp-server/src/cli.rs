@@ -90,7 +90,7 @@ pub struct Cli {
     pub http_limits: Limits,
 
     /// Use this catalog file instead of the built-in one (same JSON format as
-    /// shared/catalog/2026-11.json).
+    /// shared/catalog/builtin.json).
     #[arg(long, value_name = "FILE", env = "PIAPI_BILLING_CATALOG")]
     pub catalog: Option<PathBuf>,
 

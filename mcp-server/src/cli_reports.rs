@@ -46,7 +46,7 @@ pub async fn spend(client: &PiapiClient, cmd: SpendCommand<'_>) -> Result<String
     let args: SpendReportArgs =
         tool_args(json!({"since": cmd.since, "until": cmd.until, "group_by": cmd.by}))?;
     let (sink, bar) = progress_bar();
-    let report = account::spend(client, &args, account::now_unix(), sink).await;
+    let report = account::spend(client, &args, crate::clock::now_unix(), sink).await;
     bar.finish_and_clear();
     let report = report.map_err(Error::Config)?;
     if let Some(path) = cmd.svg {
@@ -67,7 +67,7 @@ pub async fn reconcile(
     let args: ReconcileArgs =
         tool_args(json!({"since": cmd.since, "until": cmd.until, "max_tasks": cmd.max_tasks}))?;
     let (sink, bar) = progress_bar();
-    let report = account::reconcile(client, billing, &args, account::now_unix(), sink).await;
+    let report = account::reconcile(client, billing, &args, crate::clock::now_unix(), sink).await;
     bar.finish_and_clear();
     let report = report.map_err(Error::Config)?;
     let mut note = String::new();

@@ -10,6 +10,14 @@ pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
+/// Now, in Unix seconds (report windows: the core reads no clock, so it is passed in).
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
 /// Today's date in UTC, `YYYY-MM-DD`.
 pub fn today() -> String {
     now_rfc3339()[..10].to_string()

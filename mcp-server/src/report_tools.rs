@@ -50,7 +50,7 @@ impl BillingServer {
         let args = args.parse().map_err(|e| e.message)?;
         let client = self.piapi_for("read the task history")?;
         let (sink, forwarder) = mcp_progress(&ctx);
-        let report = account::spend(client, &args, account::now_unix(), sink).await;
+        let report = account::spend(client, &args, crate::clock::now_unix(), sink).await;
         finish(forwarder).await;
         let report = report?;
         let svg = spend_svg(&report)?;
@@ -90,7 +90,8 @@ impl BillingServer {
         let client = self.piapi_for("reconcile charges")?;
         let (sink, forwarder) = mcp_progress(&ctx);
         let billing = &self.state.billing;
-        let report = account::reconcile(client, billing, &args, account::now_unix(), sink).await;
+        let report =
+            account::reconcile(client, billing, &args, crate::clock::now_unix(), sink).await;
         finish(forwarder).await;
         report.map(Structured)
     }

@@ -1,5 +1,5 @@
-//! The MCP tools: five offline ones answered by the billing core and two live ones that ask
-//! PiAPI.
+//! The MCP tools: the offline ones answered by the billing core (estimate, pre-check, plans,
+//! prices, top-up, price inputs, catalog report) and the live ones that ask PiAPI.
 //!
 //! Every tool returns the contract type as `structuredContent` (with its JSON text copy) and
 //! declares the matching output schema. A failure the assistant can fix (a bad argument, a

@@ -5,11 +5,13 @@
 //! the result; the business rules live here once. Time, where a rule needs it (the
 //! [`ledger`]), is passed in by the caller.
 //!
-//! The modules stand in floors, each importing only those below it:
-//! [`text`], [`sort`], [`money`] and [`error`]; [`json`] and [`compact`]; [`model`] (the catalog's data);
+//! The modules stand in floors, each importing only those below it: [`text`], [`sort`],
+//! [`money`] and [`error`]; [`json`] and [`compact`]; [`model`] (the catalog's data);
 //! [`contract`] (arguments and results) and [`catalog`] (loading, validation, overlays);
-//! [`ops`] (every operation) and [`piapi`] (PiAPI's bodies read into results); [`tools`] (the
-//! offline tool table) and [`Billing`] on top. The [`ledger`] is a state machine of its own.
+//! [`ops`] (every operation); [`Billing`] (a catalog and its operations); [`piapi`] (PiAPI's
+//! bodies read into results, priced through a `Billing`) and [`tools`] (the offline tool
+//! table); [`gateway`] (the budget gateway's rules) on top. The [`ledger`] is a state machine
+//! of its own, importing only [`money`] and [`error`].
 //!
 //! Money is [`rust_decimal::Decimal`] throughout ([`money`]); prices are data ([`catalog`]).
 

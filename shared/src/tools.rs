@@ -2,8 +2,8 @@
 //!
 //! A row names the tool and how to run it on its arguments' JSON text: read them with the
 //! core's reader (the same path-aware messages everywhere), run the operation, return the typed
-//! [`Answer`]. The WebAssembly module, the CLI, the golden tests and the MCP server's stdio fast
-//! path dispatch through [`run`]; the MCP `#[tool]`s call the same typed operations on
+//! [`Answer`]. The WebAssembly module, the golden tests and the MCP server's stdio fast path
+//! dispatch through [`run`]; the MCP `#[tool]`s and the CLI call the same typed operations on
 //! [`Billing`]. A new offline tool is one row here.
 
 use serde::Serialize;

@@ -3,7 +3,7 @@
 //                            reads and instantiates the module next to it synchronously) and
 //                            the API of api.mjs. One file rather than three: each further
 //                            require() of a package file cost a fresh process ~0.5 ms of
-//                            resolving, reading and compiling (BENCHMARKS.md, "Instantiate").
+//                            resolving, reading and compiling (docs/perf-log.md, "Instantiate").
 //   piapi-billing.single.js  one classic script — a UTF-8 prelude, the no-modules glue, the
 //                            API and the optimised module inlined as a string of its bytes
 //                            (see `inlineBytes` below) — that defines
