@@ -15,7 +15,8 @@ use piapi_billing::ops::spend::HistoryRead;
 use piapi_billing::ops::window::Window;
 use piapi_billing::piapi::charges::{reconcile_views, select};
 use piapi_billing::{Billing, GroupBy, ReconcileArgs, SpendReportArgs};
-use piapi_billing_mcp::account::{self, fetch_views, no_progress, now_unix, read_history};
+use piapi_billing_mcp::account::{self, fetch_views, no_progress, read_history};
+use piapi_billing_mcp::clock::now_unix;
 use piapi_billing_mcp::piapi_client::{PiapiClient, PiapiConfig, SecretKey};
 
 const KEY: &str = "sk-bench";
@@ -106,7 +107,7 @@ async fn main() {
     let mut spend = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
-        account::spend(&client, &spend_args, now, no_progress())
+        account::spend(&client, &spend_args, now, no_progress(), None)
             .await
             .unwrap();
         spend.push(started.elapsed());

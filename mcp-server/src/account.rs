@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use piapi_billing::ledger::TaskId;
 use piapi_billing::ops::spend::{HistoryRead, HistoryTask, spend_report};
 use piapi_billing::ops::window::Window;
 use piapi_billing::piapi::charges::{Fetched, reconcile_views, select};
@@ -22,6 +23,7 @@ use piapi_billing::{
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::ledger::{GatewayReads, LedgerService};
 use crate::piapi_client::{HistoryQuery, PiapiClient, PiapiError};
 
 /// PiAPI's largest page.
@@ -51,21 +53,50 @@ pub fn no_progress() -> ProgressSink {
     Arc::new(|_| {})
 }
 
-/// `spend_report`: the history of the window, summed by the core.
+/// `spend_report`: the history of the window, summed by the core. Grouped by key, each task
+/// is looked up in `ledger`, where the budget gateway records the tasks its virtual keys
+/// create; without a ledger that grouping is refused rather than answered as all "direct".
 pub async fn spend(
     client: &PiapiClient,
     args: &SpendReportArgs,
     now: i64,
     progress: ProgressSink,
+    ledger: Option<&LedgerService>,
 ) -> Result<SpendReport, String> {
     let window = Window::resolve(args.since.as_deref(), args.until.as_deref(), now)
         .map_err(|e| e.message)?;
-    let history = read_history(client, window, &progress).await?;
-    Ok(spend_report(
-        &history,
-        window,
-        args.group_by.unwrap_or(GroupBy::Day),
-    ))
+    let group_by = args.group_by.unwrap_or(GroupBy::Day);
+    let gateway = match (group_by, ledger) {
+        (GroupBy::Key, None) => return Err(NO_LEDGER_FOR_KEYS.to_owned()),
+        (GroupBy::Key, Some(ledger)) => Some(ledger.gateway()),
+        _ => None,
+    };
+    let mut history = read_history(client, window, &progress).await?;
+    if let Some(gateway) = gateway {
+        name_keys(&mut history, gateway).await?;
+    }
+    Ok(spend_report(&history, window, group_by))
+}
+
+/// Why `group_by: "key"` cannot be answered.
+pub const NO_LEDGER_FOR_KEYS: &str = "group_by: \"key\" needs the ledger the budget gateway \
+    records its tasks in (--ledger or PIAPI_BILLING_LEDGER, the gateway's own); this server \
+    runs without one";
+
+/// Names the virtual key of every task the gateway created; the others keep none.
+async fn name_keys(history: &mut HistoryRead, gateway: &dyn GatewayReads) -> Result<(), String> {
+    for task in &mut history.tasks {
+        // An id the gateway could not have stored is not one of its tasks.
+        let Ok(id) = TaskId::new(task.task_id.clone()) else {
+            continue;
+        };
+        let record = gateway
+            .task_by_id(&id)
+            .await
+            .map_err(|e| format!("group_by: \"key\": the ledger cannot be read: {e}"))?;
+        task.key_id = record.map(|r| r.task.open.key_id.to_string());
+    }
+    Ok(())
 }
 
 /// `reconcile_charges`: the history of the window, the views of its completed tasks, and the

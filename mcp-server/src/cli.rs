@@ -177,7 +177,8 @@ pub enum Command {
         /// End of the window (exclusive), in the same forms [default: now].
         #[arg(long)]
         until: Option<String>,
-        /// Group by day, model, task_type or service_mode [default: day].
+        /// Group by day, model, task_type, service_mode or key (the budget gateway's virtual
+        /// key, read from --ledger) [default: day].
         #[arg(long, value_name = "GROUP")]
         by: Option<String>,
         /// Also write the chart of spend per day, stacked by model, to this SVG file.
@@ -294,6 +295,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 by: by.as_deref(),
                 svg: svg.as_deref(),
                 json,
+                ledger: cli.ledger.as_deref(),
             };
             let client = live_client()?;
             print_text(&runtime(true)?.block_on(crate::cli_reports::spend(&client, cmd))?)

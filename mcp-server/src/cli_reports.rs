@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use piapi_billing::{ReconcileArgs, ReconcileReport, SpendReport, SpendReportArgs};
+use piapi_billing::{GroupBy, ReconcileArgs, ReconcileReport, SpendReport, SpendReportArgs};
 use serde_json::{Value, json};
 
 use crate::account::{self, Progress, ProgressSink};
@@ -21,6 +21,8 @@ pub struct SpendCommand<'a> {
     pub by: Option<&'a str>,
     pub svg: Option<&'a Path>,
     pub json: bool,
+    /// `--ledger`, opened only to group by the gateway's keys.
+    pub ledger: Option<&'a str>,
 }
 
 /// What the `reconcile` subcommand was asked.
@@ -45,8 +47,17 @@ fn tool_args<T: piapi_billing::json::FromJson>(args: Value) -> Result<T, Error> 
 pub async fn spend(client: &PiapiClient, cmd: SpendCommand<'_>) -> Result<String, Error> {
     let args: SpendReportArgs =
         tool_args(json!({"since": cmd.since, "until": cmd.until, "group_by": cmd.by}))?;
+    let ledger = match args.group_by {
+        Some(GroupBy::Key) => Some(
+            crate::ledger::slot::open_now(cmd.ledger, "--by key")
+                .await
+                .map_err(Error::Config)?,
+        ),
+        _ => None,
+    };
     let (sink, bar) = progress_bar();
-    let report = account::spend(client, &args, crate::clock::now_unix(), sink).await;
+    let now = crate::clock::now_unix();
+    let report = account::spend(client, &args, now, sink, ledger.as_ref()).await;
     bar.finish_and_clear();
     let report = report.map_err(Error::Config)?;
     if let Some(path) = cmd.svg {

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use piapi_billing::{ReconcileArgs, ReconcileReport, SpendReport, SpendReportArgs};
+use piapi_billing::{GroupBy, ReconcileArgs, ReconcileReport, SpendReport, SpendReportArgs};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::ProgressNotificationParam;
 use rmcp::service::RequestContext;
@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use crate::account::{self, Progress, ProgressSink, no_progress};
 use crate::args::CoreArgs;
 use crate::chart::spend_svg;
+use crate::ledger::LedgerService;
 use crate::output::{Structured, WithImage};
 use crate::piapi_client::PiapiClient;
 use crate::schema;
@@ -32,7 +33,7 @@ impl BillingServer {
         description = "Where the PiAPI account's money went, from its own task history: tasks \
             finished in the window (since/until: RFC 3339 or a span back from now such as \
             \"7d\", \"24h\"; default the last 7 days), total USD and points charged, USD frozen \
-            by running tasks, groups by day, model, task_type or service_mode (group_by), the \
+            by running tasks, groups by day, model, task_type, service_mode or the budget gateway's virtual key (group_by), the \
             ten most expensive tasks, and anything skipped with the reason. Also returns an SVG \
             chart of spend per day stacked by model. Needs PIAPI_API_KEY.",
         annotations(
@@ -49,8 +50,9 @@ impl BillingServer {
     ) -> Result<WithImage<SpendReport>, String> {
         let args = args.parse().map_err(|e| e.message)?;
         let client = self.piapi_for("read the task history")?;
+        let ledger = self.ledger_for(args.group_by).await?;
         let (sink, forwarder) = mcp_progress(&ctx);
-        let report = account::spend(client, &args, crate::clock::now_unix(), sink).await;
+        let report = account::spend(client, &args, crate::clock::now_unix(), sink, ledger).await;
         finish(forwarder).await;
         let report = report?;
         let svg = spend_svg(&report)?;
@@ -98,6 +100,18 @@ impl BillingServer {
 }
 
 impl BillingServer {
+    /// The ledger, when the report groups by the gateway's keys (the only grouping that reads
+    /// it); an unusable ledger is the call's error, with its reason.
+    async fn ledger_for(
+        &self,
+        group_by: Option<GroupBy>,
+    ) -> Result<Option<&LedgerService>, String> {
+        match (group_by, &self.state.ledger) {
+            (Some(GroupBy::Key), Some(slot)) => slot.get().await.map(Some),
+            _ => Ok(None),
+        }
+    }
+
     fn piapi_for(&self, what: &str) -> Result<&PiapiClient, String> {
         self.state.piapi.as_ref().ok_or_else(|| {
             format!(

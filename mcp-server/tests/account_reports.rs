@@ -19,7 +19,8 @@ use std::time::Duration;
 use base64::Engine;
 use piapi_billing::ops::window::utc_date;
 use piapi_billing::{Billing, GroupBy, ReconcileArgs, SpendReportArgs};
-use piapi_billing_mcp::account::{self, no_progress, now_unix};
+use piapi_billing_mcp::account::{self, no_progress};
+use piapi_billing_mcp::clock::now_unix;
 use piapi_billing_mcp::piapi_client::{PiapiClient, PiapiConfig, SecretKey};
 use piapi_billing_mcp::stdio::StdioTransport;
 use piapi_billing_mcp::{AppState, BillingServer};
@@ -226,9 +227,15 @@ async fn spend_totals_equal_the_mock_charges_in_every_grouping() {
         GroupBy::TaskType,
         GroupBy::ServiceMode,
     ] {
-        let r = account::spend(&client(&mock), &spend_args(by), now_unix(), no_progress())
-            .await
-            .unwrap();
+        let r = account::spend(
+            &client(&mock),
+            &spend_args(by),
+            now_unix(),
+            no_progress(),
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(r.total_points, expected_total, "{by:?}");
         assert_eq!(
             r.total_usd.0 * Decimal::from(10_000_000u64),
@@ -271,6 +278,7 @@ async fn a_history_without_totals_is_read_page_after_page() {
         &spend_args(GroupBy::Day),
         now_unix(),
         no_progress(),
+        None,
     )
     .await
     .unwrap();
@@ -310,6 +318,7 @@ async fn a_failing_history_page_is_reported_and_left_out_of_the_totals() {
         &spend_args(GroupBy::Model),
         now_unix(),
         no_progress(),
+        None,
     )
     .await
     .unwrap();
@@ -353,6 +362,7 @@ async fn a_failing_history_page_is_reported_and_left_out_of_the_totals() {
         &spend_args(GroupBy::Day),
         now_unix(),
         no_progress(),
+        None,
     )
     .await
     .unwrap_err();
@@ -366,7 +376,7 @@ async fn bad_arguments_name_the_field() {
         since: Some("last week".into()),
         ..SpendReportArgs::default()
     };
-    let err = account::spend(&client(&mock), &args, now_unix(), no_progress())
+    let err = account::spend(&client(&mock), &args, now_unix(), no_progress(), None)
         .await
         .unwrap_err();
     assert!(
@@ -620,6 +630,7 @@ async fn the_key_reaches_no_result_progress_chart_table_or_log() {
             by: Some("model"),
             svg: Some(&svg_file),
             json: false,
+            ledger: None,
         },
     )
     .await
@@ -803,5 +814,101 @@ async fn the_cli_prints_tables_json_the_chart_and_an_overlay_that_clears_the_dri
         err.contains("group_by") && err.contains("service_mode"),
         "{err}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `group_by: "key"` names, for each finished task, the gateway key the ledger recorded it
+/// under; the others are one group, and the groups still add up to the total.
+#[tokio::test]
+async fn spend_by_key_reads_the_gateway_tasks_from_the_ledger() {
+    use piapi_billing::ledger::{Command, HoldId, TaskId, TaskOpen};
+    use piapi_billing::money::Usd;
+    use piapi_billing_mcp::clock::ledger_now;
+    use piapi_billing_mcp::gateway::admin::{CreateKeyArgs, create_key};
+    use piapi_billing_mcp::ledger::{LedgerLocation, LedgerService};
+
+    let acc = account();
+    let mock = MockPiapi::start(Behaviour::new(CANARY).history(history(&acc))).await;
+    let dir = std::env::temp_dir().join(format!("spend-by-key-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let ledger = LedgerService::open(&LedgerLocation::file(dir.join("ledger.log")))
+        .await
+        .unwrap();
+    let created = create_key(
+        &ledger,
+        serde_json::from_value::<CreateKeyArgs>(json!({"key_id": "team-a", "budget_usd": "1000"}))
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let spec = ledger
+        .gateway()
+        .keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.spec.key_id.to_string() == created.key.key_id)
+        .unwrap()
+        .spec;
+    // Every third finished, counted task went through the gateway on this key.
+    let through: Vec<&piapi_billing_tests::account::Task> = acc
+        .tasks
+        .iter()
+        .filter(|t| t.finished() && t.kind != Kind::OddUsage)
+        .step_by(3)
+        .collect();
+    for (i, task) in through.iter().enumerate() {
+        let hold_id = HoldId::new(format!("gw-{i}")).unwrap();
+        let reserve = Command::ReserveTask {
+            hold_id: hold_id.clone(),
+            account: spec.window_account(ledger_now()),
+            amount: Usd(Decimal::new(1, 2)),
+            ttl_ms: 3_600_000,
+            task: TaskOpen {
+                key_id: spec.key_id.clone(),
+                model: task.model.clone(),
+                task_type: task.task_type.clone(),
+                quote: "{}".into(),
+            },
+        };
+        ledger.submit(reserve).await.unwrap();
+        let task_id = TaskId::new(task.task_id.clone()).unwrap();
+        ledger
+            .submit(Command::AttachTask { hold_id, task_id })
+            .await
+            .unwrap();
+    }
+
+    let args = spend_args(GroupBy::Key);
+    let r = account::spend(
+        &client(&mock),
+        &args,
+        now_unix(),
+        no_progress(),
+        Some(&ledger),
+    )
+    .await
+    .unwrap();
+    let team: u64 = through.iter().map(|t| t.points).sum();
+    let got: BTreeMap<&str, (u64, u64)> = r
+        .groups
+        .iter()
+        .map(|g| (g.key.as_str(), (g.tasks, g.points)))
+        .collect();
+    assert_eq!(got["team-a"], (through.len() as u64, team), "{got:?}");
+    assert_eq!(
+        got[piapi_billing::ops::spend::NOT_THROUGH_THE_GATEWAY].1,
+        r.total_points - team
+    );
+    assert_eq!(got.len(), 2, "{got:?}");
+
+    let err = account::spend(&client(&mock), &args, now_unix(), no_progress(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        err.starts_with("group_by: \"key\" needs the ledger"),
+        "{err}"
+    );
+    drop(ledger);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -87,11 +87,9 @@ fn parse_usd(text: &str) -> Result<Usd, String> {
 
 /// The ledger named by `--ledger` (or the default), opened now; the gateway needs one.
 async fn open_ledger(flag: Option<&str>) -> Result<LedgerService, Error> {
-    let slot = crate::ledger::slot::from_flag(flag)
-        .map_err(Error::Config)?
-        .ok_or_else(|| Error::Config("the gateway needs a ledger: --ledger is off".into()))?;
-    slot.start_or_explain(false).await.map_err(Error::Config)?;
-    slot.get().await.cloned().map_err(Error::Config)
+    crate::ledger::slot::open_now(flag, "the gateway")
+        .await
+        .map_err(Error::Config)
 }
 
 pub async fn run_gateway(

@@ -172,6 +172,14 @@ pub fn from_flag(flag: Option<&str>) -> Result<Option<Arc<LedgerSlot>>, String> 
     }
 }
 
+/// The ledger named by `--ledger` (or the default), opened now, for a command that cannot run
+/// without one (`who` names it in the error); `--ledger off` is refused.
+pub async fn open_now(flag: Option<&str>, who: &str) -> Result<LedgerService, String> {
+    let slot = from_flag(flag)?.ok_or_else(|| format!("{who} needs a ledger: --ledger is off"))?;
+    slot.start_or_explain(false).await?;
+    slot.get().await.cloned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,10 @@ pub enum GroupBy {
     TaskType,
     /// `public` (pay-as-you-go) or `private` (host-your-account).
     ServiceMode,
+    /// The budget gateway's virtual key that created the task, from the ledger the gateway
+    /// keeps its tasks in; tasks sent to PiAPI directly form the group `(not through the
+    /// gateway)`.
+    Key,
 }
 
 /// Arguments of `spend_report`.

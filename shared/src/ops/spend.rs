@@ -40,6 +40,9 @@ pub struct HistoryTask {
     pub points: u64,
     /// Unix seconds.
     pub created_at: i64,
+    /// The budget gateway's virtual key that created the task, when the front end looked it up
+    /// (the history does not say; the gateway's ledger does).
+    pub key_id: Option<String>,
 }
 
 /// The tasks a report reads, and what could not be read.
@@ -84,6 +87,9 @@ pub fn spend_report(history: &HistoryRead, window: Window, group_by: GroupBy) ->
     }
 }
 
+/// The `group_by: "key"` group of the tasks no virtual key created.
+pub const NOT_THROUGH_THE_GATEWAY: &str = "(not through the gateway)";
+
 fn key(task: &HistoryTask, group_by: GroupBy) -> String {
     let named = |s: &str| {
         if s.is_empty() {
@@ -97,6 +103,10 @@ fn key(task: &HistoryTask, group_by: GroupBy) -> String {
         GroupBy::Model => named(&task.model),
         GroupBy::TaskType => named(&task.task_type),
         GroupBy::ServiceMode => named(&task.service_mode),
+        GroupBy::Key => match &task.key_id {
+            Some(key) => key.clone(),
+            None => NOT_THROUGH_THE_GATEWAY.to_owned(),
+        },
     }
 }
 
@@ -197,6 +207,7 @@ mod tests {
             service_mode: mode.into(),
             points,
             created_at: at,
+            key_id: None,
         }
     }
 
@@ -283,12 +294,7 @@ mod tests {
 
     #[test]
     fn every_grouping_adds_up_to_the_total() {
-        for by in [
-            GroupBy::Day,
-            GroupBy::Model,
-            GroupBy::TaskType,
-            GroupBy::ServiceMode,
-        ] {
+        for by in GroupBy::ALL {
             let r = spend_report(&history(), window(), by);
             let sum: u64 = r.groups.iter().map(|g| g.points).sum();
             let tasks: u64 = r.groups.iter().map(|g| g.tasks).sum();
@@ -297,6 +303,28 @@ mod tests {
         let r = spend_report(&history(), window(), GroupBy::ServiceMode);
         let keys: Vec<&str> = r.groups.iter().map(|g| g.key.as_str()).collect();
         assert_eq!(keys, ["public", "(not given)", "private"]);
+    }
+
+    #[test]
+    fn by_key_groups_the_gateway_tasks_and_the_rest_apart() {
+        let mut h = history();
+        h.tasks[0].key_id = Some("vk_team".into());
+        h.tasks[1].key_id = Some("vk_team".into());
+        let r = spend_report(&h, window(), GroupBy::Key);
+        let team_points = h.tasks[0].points + h.tasks[1].points;
+        let team = r
+            .groups
+            .iter()
+            .find(|g| g.key == "vk_team")
+            .expect("the key's group");
+        assert_eq!((team.tasks, team.points), (2, team_points));
+        let rest = r
+            .groups
+            .iter()
+            .find(|g| g.key == NOT_THROUGH_THE_GATEWAY)
+            .expect("the direct tasks' group");
+        assert_eq!(rest.points, r.total_points - team_points);
+        assert_eq!(r.groups.len(), 2);
     }
 
     #[test]

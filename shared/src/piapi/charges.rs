@@ -146,6 +146,7 @@ mod tests {
             service_mode: "public".into(),
             points: 0,
             created_at: at,
+            key_id: None,
         }
     }
 

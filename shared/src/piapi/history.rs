@@ -96,6 +96,7 @@ fn read_item(item: &Value, at: &str) -> Result<HistoryTask, SkippedTask> {
         state,
         points,
         created_at,
+        key_id: None,
     })
 }
 
