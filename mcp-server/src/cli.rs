@@ -209,11 +209,12 @@ pub enum Command {
     },
 }
 
-/// The settings clap reads from the environment. MCP clients pass a setting the user left
-/// blank as an empty variable (an MCP Bundle's unset `user_config`, a `.mcp.json` with `""`),
-/// which must mean "not set", not "a file named ''".
-const ENV_SETTINGS: [&str; 4] = [
-    "PIAPI_BILLING_TOKEN",
+/// The file settings clap reads from the environment. MCP clients pass a setting the user
+/// left blank as an empty variable (an MCP Bundle's unset `user_config`, a `.mcp.json` with
+/// `""`), which must mean "not set", not "a file named ''". `PIAPI_BILLING_TOKEN` is not
+/// among them: a blank token is refused at start with `--http` (no client could present it),
+/// rather than silently serving without one.
+const ENV_SETTINGS: [&str; 3] = [
     "PIAPI_BILLING_CATALOG",
     "PIAPI_BILLING_OVERLAY",
     "PIAPI_BILLING_LEDGER",

@@ -194,7 +194,6 @@ async fn catalog_report_prints_the_core_answer_and_a_summary() {
 async fn empty_environment_settings_count_as_unset() {
     let mut cmd = command(&[]);
     for name in [
-        "PIAPI_BILLING_TOKEN",
         "PIAPI_BILLING_CATALOG",
         "PIAPI_BILLING_OVERLAY",
         "PIAPI_BILLING_LEDGER",
