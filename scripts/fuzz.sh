@@ -4,9 +4,12 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
 # SECONDS per target (default 20: a smoke run, as the test suite does); a real session is
-# longer, e.g. `scripts/fuzz.sh 600 json_reader`. Each target starts from its committed seeds
-# (DIR/seeds/TARGET) and grows a local corpus (DIR/corpus/TARGET, not committed); a crash leaves
-# its input in DIR/artifacts/TARGET and fails the script.
+# longer, e.g. `scripts/fuzz.sh 600 json_reader`. Each target starts from its committed corpus
+# (DIR/seeds/TARGET: hand-written seeds plus what earlier long runs found, minimised) and grows
+# a local one (DIR/corpus/TARGET, not committed); a crash leaves its input in
+# DIR/artifacts/TARGET and fails the script. To commit what a long run found:
+#   (cd DIR && target/<host>/release/TARGET -merge=1 seeds/TARGET corpus/TARGET)
+# adds to seeds/TARGET only the inputs that reach coverage it lacks.
 #
 # The targets are cargo-fuzz crates (`cargo fuzz run TARGET` works in their directory), but this
 # script builds them itself with the flags cargo fuzz passes (coverage instrumentation for the
