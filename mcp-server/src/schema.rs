@@ -15,25 +15,88 @@
 //! stdio server's single thread held ~1 MB beyond the rewritten schemas actually served. These
 //! functions produce the same schemas as rmcp (same generator settings, top-level `title` and
 //! `description` removed), rewritten in place, and keep nothing.
+//!
+//! They are generated ahead of time: `schemas.json` holds every tool's schemas by type, written
+//! by the test `generated_schemas_are_fresh` (which fails until a changed file is committed),
+//! and a running server reads them from there instead of running schemars. Generating them at
+//! start touched about 1.5 MB of code pages and as much heap, a quarter of the stdio server's
+//! resident memory. A type missing from the file is generated as before.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rmcp::model::JsonObject;
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 /// The `inputSchema` of a tool taking arguments of contract type `T` (what `T` accepts).
 pub fn input<T: JsonSchema>() -> Arc<JsonObject> {
-    generate::<T>(SchemaSettings::draft2020_12(), true)
+    schema_of::<T>(true)
 }
 
 /// The `outputSchema` of a tool returning `T` (what `T` serializes to).
 pub fn output<T: JsonSchema>() -> Arc<JsonObject> {
-    generate::<T>(SchemaSettings::draft2020_12().for_serialize(), false)
+    schema_of::<T>(false)
 }
 
-fn generate<T: JsonSchema>(settings: SchemaSettings, is_input: bool) -> Arc<JsonObject> {
+/// The generated schemas, keyed `"in <type>"` and `"out <type>"`.
+const GENERATED: &str = include_str!("schemas.json");
+
+/// While set (by the freshness test), schemas are generated and recorded, not read.
+static RECORDING: Mutex<Option<BTreeMap<String, Value>>> = Mutex::new(None);
+
+fn key<T>(is_input: bool) -> String {
+    let side = if is_input { "in" } else { "out" };
+    format!("{side} {}", std::any::type_name::<T>())
+}
+
+fn schema_of<T: JsonSchema>(is_input: bool) -> Arc<JsonObject> {
+    let key = key::<T>(is_input);
+    let mut recording = RECORDING.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(recorded) = recording.as_mut() {
+        let schema = generate::<T>(is_input);
+        recorded.insert(key, Value::Object(schema.as_ref().clone()));
+        return schema;
+    }
+    drop(recording);
+    let text = generated().get(key.as_str()).map(|raw| raw.get());
+    match text.map(serde_json::from_str::<JsonObject>) {
+        Some(Ok(schema)) => Arc::new(schema),
+        _ => generate::<T>(is_input),
+    }
+}
+
+/// Each schema's text in the generated file, by key: slices of the file, so that only the
+/// schemas a router asks for become trees, once.
+fn generated() -> &'static BTreeMap<&'static str, &'static RawValue> {
+    static TABLE: OnceLock<BTreeMap<&'static str, &'static RawValue>> = OnceLock::new();
+    // The file is written by `record` from serde_json's own output: it always parses.
+    TABLE.get_or_init(|| serde_json::from_str(GENERATED).unwrap_or_default())
+}
+
+/// Runs `build` with every schema generated afresh, and returns them as `schemas.json` holds
+/// them.
+pub fn record(build: impl FnOnce()) -> String {
+    *RECORDING.lock().unwrap_or_else(|e| e.into_inner()) = Some(BTreeMap::new());
+    build();
+    let recorded = RECORDING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&recorded).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn generate<T: JsonSchema>(is_input: bool) -> Arc<JsonObject> {
+    let settings = if is_input {
+        SchemaSettings::draft2020_12()
+    } else {
+        SchemaSettings::draft2020_12().for_serialize()
+    };
     let mut value = settings
         .into_generator()
         .into_root_schema_for::<T>()

@@ -237,3 +237,26 @@ impl ServerHandler for BillingServer {
         resources::read(&self.state.billing, &request.uri).map(Into::into)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::BillingServer;
+
+    /// `schemas.json` holds every tool's schemas as the contract types generate them now; a
+    /// stale file is rewritten and the test fails until it is committed.
+    #[test]
+    fn generated_schemas_are_fresh() {
+        let fresh = crate::schema::record(|| {
+            let _ = BillingServer::tool_router()
+                + BillingServer::ledger_router()
+                + BillingServer::report_router()
+                + BillingServer::gateway_router();
+        });
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/schemas.json");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        if committed != fresh {
+            std::fs::write(path, &fresh).unwrap_or_else(|e| panic!("writing {path}: {e}"));
+            panic!("{path} was stale and has been rewritten: commit it");
+        }
+    }
+}

@@ -561,6 +561,11 @@ fn the_committed_fuzz_seeds_read_as_their_names_say() {
                 log::Tail::Damaged(_) => "damaged",
             },
         };
+        // Inputs a fuzzing run found (named by their SHA-1) may hold anything: scanning them
+        // above must simply not panic.
+        if name.len() == 40 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
         let expected = match name.as_str() {
             "empty" => "not a log",
             n if n.ends_with("-records") || n.ends_with("header-only") => "clean",
