@@ -386,9 +386,8 @@ pub async fn serve_stdio(server: BillingServer) -> Result<(), Error> {
         .serve(transport)
         .await
         .map_err(|e| Error::Service(e.to_string()))?;
-    // `initialize` is answered; the client is reading the reply, so build the tool schemas
-    // before its first `tools/list` arrives.
-    BillingServer::prepare_routers();
+    // The tool schemas as rmcp holds them are built when rmcp first needs them: `tools/list`
+    // and the offline tools are answered by the transport from generated text (`direct.rs`).
     running
         .waiting()
         .await

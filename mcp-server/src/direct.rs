@@ -12,6 +12,12 @@
 //! (an object), `_meta` without protocol keys}, an offline tool, and a pre-check that does not
 //! need the live balance. Everything else goes to rmcp. A test sends the same lines to a server
 //! with and without this path and requires the same replies.
+//!
+//! `tools/list` is answered here too, from `tools.json`: the list as rmcp writes it, generated
+//! ahead of time (a freshness test rewrites it). So a session that only calls the offline
+//! tools never builds the tools' schemas as rmcp holds them (`serde_json::Value` trees, about
+//! 1.3 MB for 20 tools), and the stdio server stays small. A client that renders the estimate
+//! card gets its list from rmcp, which declares the card on it.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -36,18 +42,45 @@ pub struct DirectTools {
 /// What a session negotiated that changes the shape of a reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Session {
-    /// Whether results carry `"resultType": "complete"` (protocol 2026-07-28 and later).
+    /// Whether results carry `"resultType": "complete"` (protocol 2026-07-28 and later), and
+    /// lists their cache hint.
     pub result_type: bool,
+    /// Whether the client announced the MCP Apps extension in its `initialize`.
+    pub client_renders_apps: bool,
 }
 
 impl Session {
     /// The session whose `initialize` reply named `protocol_version`.
-    pub fn negotiated(protocol_version: &str) -> Self {
+    pub fn negotiated(protocol_version: &str, client_renders_apps: bool) -> Self {
         // ISO dates compare as strings, as rmcp compares them.
         Session {
             result_type: protocol_version >= "2026-07-28",
+            client_renders_apps,
         }
     }
+}
+
+/// The `tools` array of `tools/list` as rmcp writes it for a client without the card.
+pub const TOOLS_JSON: &str = include_str!("tools.json");
+
+/// A `tools/list` request read from its line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct List<'a> {
+    jsonrpc: Cow<'a, str>,
+    id: RequestId,
+    method: Cow<'a, str>,
+    #[serde(default)]
+    params: Option<ListParams>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(rename = "_meta", default)]
+    meta: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// A `tools/call` request read from its line, arguments left as text.
@@ -82,13 +115,11 @@ impl DirectTools {
     /// The reply line (with its newline) to `line` when it is a call this path answers;
     /// `None` hands the line to rmcp.
     pub fn reply_to(&self, line: &[u8], session: Session) -> Option<Vec<u8>> {
-        let call: Call<'_> = serde_json::from_slice(line).ok()?;
-        // Protocol keys in `_meta` make rmcp validate and negotiate per request.
-        let protocol_meta = call.params.meta.as_ref().is_some_and(|meta| {
-            meta.keys()
-                .any(|k| k.starts_with("io.modelcontextprotocol/"))
-        });
-        if call.jsonrpc != "2.0" || call.method != "tools/call" || protocol_meta {
+        let Ok(call) = serde_json::from_slice::<Call<'_>>(line) else {
+            return self.list_reply(line, session);
+        };
+        if call.jsonrpc != "2.0" || call.method != "tools/call" || protocol_meta(&call.params.meta)
+        {
             return None;
         }
         let arguments = match call.params.arguments {
@@ -107,6 +138,39 @@ impl DirectTools {
         }
         let answer = tools::run(&self.state.billing, name, arguments);
         Some(reply(&call.id, answer, arguments.len(), session))
+    }
+
+    /// The `tools/list` reply, for a first page asked without protocol metadata by a client
+    /// that is not offered the card.
+    fn list_reply(&self, line: &[u8], session: Session) -> Option<Vec<u8>> {
+        let list: List<'_> = serde_json::from_slice(line).ok()?;
+        let (cursor, meta) = match list.params {
+            Some(ListParams { cursor, meta }) => (cursor, meta),
+            None => (None, None),
+        };
+        let offers_card = self.state.app && session.client_renders_apps;
+        if list.jsonrpc != "2.0"
+            || list.method != "tools/list"
+            || cursor.is_some()
+            || protocol_meta(&meta)
+            || offers_card
+        {
+            return None;
+        }
+        let mut reply = Vec::with_capacity(TOOLS_JSON.len() + 100);
+        reply.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+        write_id(&mut reply, &list.id);
+        reply.extend_from_slice(br#","result":{"#);
+        if session.result_type {
+            reply.extend_from_slice(br#""resultType":"complete","#);
+        }
+        reply.extend_from_slice(br#""tools":"#);
+        reply.extend_from_slice(TOOLS_JSON.trim_end().as_bytes());
+        if session.result_type {
+            reply.extend_from_slice(br#","ttlMs":0"#);
+        }
+        reply.extend_from_slice(b"}}\n");
+        Some(reply)
     }
 
     /// A pre-check without a balance is answered by the rmcp tool, which fetches it.
@@ -157,6 +221,14 @@ fn error_reply(id: &RequestId, message: String, session: Session) -> Vec<u8> {
     let mut line = serde_json::to_vec(&reply).unwrap_or_else(|_| b"null".to_vec());
     line.push(b'\n');
     line
+}
+
+/// Protocol keys in `_meta` make rmcp validate and negotiate per request.
+fn protocol_meta(meta: &Option<serde_json::Map<String, serde_json::Value>>) -> bool {
+    meta.as_ref().is_some_and(|meta| {
+        meta.keys()
+            .any(|k| k.starts_with("io.modelcontextprotocol/"))
+    })
 }
 
 fn write_id(line: &mut Vec<u8>, id: &RequestId) {

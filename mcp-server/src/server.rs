@@ -130,14 +130,6 @@ impl BillingServer {
         std::thread::spawn(Self::routers);
     }
 
-    /// Builds the routers now unless they are built already. The stdio server calls this
-    /// right after its `initialize` reply, while the client reads it: the schemas stay off the
-    /// cold start, and the process keeps one thread and one malloc arena (BENCHMARKS.md, MCP
-    /// server, has the resident-memory figures).
-    pub fn prepare_routers() {
-        Self::routers();
-    }
-
     fn routers() -> &'static Routers {
         ROUTERS.get_or_init(|| Routers {
             tools: Self::tool_router()
@@ -252,10 +244,29 @@ mod tests {
                 + BillingServer::report_router()
                 + BillingServer::gateway_router();
         });
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/schemas.json");
+        check_fresh(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/src/schemas.json"),
+            &fresh,
+        );
+    }
+
+    /// `tools.json` is the `tools` array of `tools/list` exactly as rmcp writes it for a
+    /// client without the estimate card; the stdio fast path answers `tools/list` from it.
+    #[test]
+    fn generated_tool_list_is_fresh() {
+        let tools = BillingServer::routers().tools.list_all();
+        let mut fresh = serde_json::to_string(&tools).expect("tools serialize");
+        fresh.push('\n');
+        check_fresh(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/src/tools.json"),
+            &fresh,
+        );
+    }
+
+    fn check_fresh(path: &str, fresh: &str) {
         let committed = std::fs::read_to_string(path).unwrap_or_default();
         if committed != fresh {
-            std::fs::write(path, &fresh).unwrap_or_else(|e| panic!("writing {path}: {e}"));
+            std::fs::write(path, fresh).unwrap_or_else(|e| panic!("writing {path}: {e}"));
             panic!("{path} was stale and has been rewritten: commit it");
         }
     }

@@ -78,6 +78,8 @@ pub struct StdioTransport<R, W> {
     negotiated: Option<Session>,
     /// Whether `notifications/initialized` has arrived: the direct lane opens with it.
     initialized: bool,
+    /// Whether the client's `initialize` announced the MCP Apps extension (the estimate card).
+    client_renders_apps: bool,
     /// Replies of the direct lane being written. They are written by tasks of their own, since
     /// rmcp drops `receive` whenever it has something to send, and a reply cut off half-way
     /// would break the stream; `close` waits for them.
@@ -98,6 +100,7 @@ where
             direct: None,
             negotiated: None,
             initialized: false,
+            client_renders_apps: false,
             writes: Vec::new(),
         }
     }
@@ -128,14 +131,21 @@ where
         }));
     }
 
-    /// Notes the end of the `initialize` handshake among the messages handed to rmcp.
+    /// Notes the `initialize` handshake among the messages handed to rmcp: what the client
+    /// announced, and its end.
     fn observe(&mut self, message: &RxJsonRpcMessage<RoleServer>) {
-        if let JsonRpcMessage::Notification(JsonRpcNotification {
-            notification: ClientNotification::InitializedNotification(_),
-            ..
-        }) = message
-        {
-            self.initialized = self.negotiated.is_some();
+        match message {
+            JsonRpcMessage::Request(JsonRpcRequest {
+                request: ClientRequest::InitializeRequest(request),
+                ..
+            }) => {
+                self.client_renders_apps = crate::app::announces(&request.params.capabilities);
+            }
+            JsonRpcMessage::Notification(JsonRpcNotification {
+                notification: ClientNotification::InitializedNotification(_),
+                ..
+            }) => self.initialized = self.negotiated.is_some(),
+            _ => {}
         }
     }
 
@@ -218,7 +228,10 @@ where
             ..
         }) = &item
         {
-            self.negotiated = Some(Session::negotiated(initialized.protocol_version.as_str()));
+            self.negotiated = Some(Session::negotiated(
+                initialized.protocol_version.as_str(),
+                self.client_renders_apps,
+            ));
         }
         let output = self.output.clone();
         async move { write_message(&output, &item).await }

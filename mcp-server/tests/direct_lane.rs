@@ -25,6 +25,11 @@ impl Session {
     /// A server (with or without the direct lane) after an `initialize` asking for
     /// `protocol_version` and the `initialized` notification.
     async fn start(direct: bool, protocol_version: &str) -> Session {
+        Self::start_with(direct, protocol_version, json!({})).await
+    }
+
+    /// As [`Session::start`], the client announcing `capabilities`.
+    async fn start_with(direct: bool, protocol_version: &str, capabilities: Value) -> Session {
         let server = BillingServer::new(AppState::new(Billing::new(), None));
         let (client, server_end) = tokio::io::duplex(1 << 16);
         let (server_in, server_out) = tokio::io::split(server_end);
@@ -46,7 +51,7 @@ impl Session {
         let reply = session
             .request(json!({
                 "jsonrpc": "2.0", "id": 0, "method": "initialize",
-                "params": {"protocolVersion": protocol_version, "capabilities": {},
+                "params": {"protocolVersion": protocol_version, "capabilities": capabilities,
                            "clientInfo": {"name": "direct-lane-test", "version": "1"}}
             }))
             .await;
@@ -126,6 +131,13 @@ async fn unusual_calls_get_the_reply_rmcp_gives() {
         json!({"jsonrpc": "2.0", "id": 21, "method": "tools/call", "params": {"name": "list_plans", "arguments": {}, "extra": 1}}),
         json!({"jsonrpc": "2.0", "id": 22, "method": "tools/call", "params": {"name": "estimate_cost", "arguments": {"tasks": [{"model": "kling"}]}}}),
         json!({"jsonrpc": "2.0", "id": 23, "method": "tools/call", "params": {"name": "list_prices", "arguments": {"query": 5}}}),
+        // The tool list: plain, with empty params, a progress token, a cursor (rmcp's), and
+        // per-request protocol metadata (rmcp's).
+        json!({"jsonrpc": "2.0", "id": 24, "method": "tools/list"}),
+        json!({"jsonrpc": "2.0", "id": 25, "method": "tools/list", "params": {}}),
+        json!({"jsonrpc": "2.0", "id": "l\u{e9}", "method": "tools/list", "params": {"_meta": {"progressToken": 1}}}),
+        json!({"jsonrpc": "2.0", "id": 26, "method": "tools/list", "params": {"cursor": "x"}}),
+        json!({"jsonrpc": "2.0", "id": 27, "method": "tools/list", "params": {"_meta": {"io.modelcontextprotocol/protocolVersion": "2025-11-25"}}}),
     ];
     for version in ["2026-07-28", "2025-11-25", "2025-06-18", "2024-11-05"] {
         let mut direct = Session::start(true, version).await;
@@ -233,4 +245,40 @@ async fn the_real_binary_answers_every_piped_call_before_it_exits() {
     assert_eq!(ids, [json!(0), json!(1), json!(2)], "{} bytes", text.len());
     let status = child.wait().await.expect("exits");
     assert!(status.success(), "{status}");
+}
+
+/// A client that renders MCP Apps gets its tool list from rmcp, with the estimate card declared
+/// on its tools; the others get the lane's list, the same as rmcp's without the card.
+#[tokio::test]
+async fn the_tool_list_is_rmcps_with_or_without_the_card() {
+    let apps = json!({"extensions": {"io.modelcontextprotocol/ui": {
+        "mimeTypes": ["text/html;profile=mcp-app"]}}});
+    let list = json!({"jsonrpc": "2.0", "id": 5, "method": "tools/list"});
+    for version in ["2026-07-28", "2025-11-25"] {
+        let mut direct = Session::start_with(true, version, apps.clone()).await;
+        let mut rmcp = Session::start_with(false, version, apps.clone()).await;
+        let ours = direct.request(list.clone()).await;
+        assert_eq!(ours, rmcp.request(list.clone()).await, "{version}");
+        let tools = ours["result"]["tools"].as_array().expect("tools");
+        let card = tools
+            .iter()
+            .find(|t| t["name"] == "estimate_cost")
+            .expect("estimate_cost");
+        assert_eq!(
+            card["_meta"]["ui"]["resourceUri"],
+            "ui://piapi-billing/estimate"
+        );
+
+        let mut plain = Session::start(true, version).await;
+        let theirs = plain.request(list.clone()).await;
+        let tools = theirs["result"]["tools"].as_array().expect("tools");
+        assert_eq!(
+            tools.len(),
+            ours["result"]["tools"].as_array().unwrap().len()
+        );
+        assert!(
+            tools.iter().all(|t| t.get("_meta").is_none()),
+            "{version}: no card"
+        );
+    }
 }
