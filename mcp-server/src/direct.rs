@@ -63,46 +63,39 @@ impl Session {
 /// The `tools` array of `tools/list` as rmcp writes it for a client without the card.
 pub const TOOLS_JSON: &str = include_str!("tools.json");
 
-/// A `tools/list` request read from its line.
+/// A request read from its line, its params left as text.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct List<'a> {
+struct Request<'a> {
     jsonrpc: Cow<'a, str>,
     id: RequestId,
     method: Cow<'a, str>,
-    #[serde(default)]
-    params: Option<ListParams>,
+    #[serde(borrow, default)]
+    params: Option<&'a RawValue>,
 }
 
+/// A `tools/call`'s params, arguments left as text.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallParams<'a> {
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    arguments: Option<&'a RawValue>,
+    #[serde(rename = "_meta", default)]
+    meta: Option<Meta>,
+}
+
+/// A `tools/list`'s params.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListParams {
     #[serde(default)]
     cursor: Option<String>,
     #[serde(rename = "_meta", default)]
-    meta: Option<serde_json::Map<String, serde_json::Value>>,
+    meta: Option<Meta>,
 }
 
-/// A `tools/call` request read from its line, arguments left as text.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Call<'a> {
-    jsonrpc: Cow<'a, str>,
-    id: RequestId,
-    method: Cow<'a, str>,
-    #[serde(borrow)]
-    params: Params<'a>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params<'a> {
-    name: Cow<'a, str>,
-    #[serde(borrow, default)]
-    arguments: Option<&'a RawValue>,
-    #[serde(rename = "_meta", default)]
-    meta: Option<serde_json::Map<String, serde_json::Value>>,
-}
+type Meta = serde_json::Map<String, serde_json::Value>;
 
 impl DirectTools {
     /// The offline tools of `server`, answered from the same state its rmcp tools use.
@@ -112,22 +105,38 @@ impl DirectTools {
         }
     }
 
-    /// The reply line (with its newline) to `line` when it is a call this path answers;
+    /// The reply line (with its newline) to `line` when it is a request this path answers;
     /// `None` hands the line to rmcp.
     pub fn reply_to(&self, line: &[u8], session: Session) -> Option<Vec<u8>> {
-        let Ok(call) = serde_json::from_slice::<Call<'_>>(line) else {
-            return self.list_reply(line, session);
-        };
-        if call.jsonrpc != "2.0" || call.method != "tools/call" || protocol_meta(&call.params.meta)
-        {
+        let request: Request<'_> = serde_json::from_slice(line).ok()?;
+        let params = request.params.map_or("{}", RawValue::get);
+        match (&*request.jsonrpc, &*request.method) {
+            ("2.0", "tools/call") => {
+                self.call_reply(&request.id, serde_json::from_str(params).ok()?, session)
+            }
+            ("2.0", "tools/list") => {
+                self.list_reply(&request.id, serde_json::from_str(params).ok()?, session)
+            }
+            _ => None,
+        }
+    }
+
+    /// An offline tool's answer, unless the call needs the clock or the live balance.
+    fn call_reply(
+        &self,
+        id: &RequestId,
+        call: CallParams<'_>,
+        session: Session,
+    ) -> Option<Vec<u8>> {
+        if protocol_meta(&call.meta) {
             return None;
         }
-        let arguments = match call.params.arguments {
+        let arguments = match call.arguments {
             None => "{}",
             Some(raw) if raw.get().starts_with('{') => raw.get(),
             Some(_) => return None,
         };
-        let name = &*call.params.name;
+        let name = &*call.name;
         tools::find(name)?;
         // The report measures ages from today, which the rmcp tool fills in from the clock.
         if name == "catalog_report" {
@@ -137,29 +146,19 @@ impl DirectTools {
             return None;
         }
         let answer = tools::run(&self.state.billing, name, arguments);
-        Some(reply(&call.id, answer, arguments.len(), session))
+        Some(reply(id, answer, arguments.len(), session))
     }
 
-    /// The `tools/list` reply, for a first page asked without protocol metadata by a client
-    /// that is not offered the card.
-    fn list_reply(&self, line: &[u8], session: Session) -> Option<Vec<u8>> {
-        let list: List<'_> = serde_json::from_slice(line).ok()?;
-        let (cursor, meta) = match list.params {
-            Some(ListParams { cursor, meta }) => (cursor, meta),
-            None => (None, None),
-        };
+    /// The tool list, for a first page asked without protocol metadata by a client that is not
+    /// offered the card.
+    fn list_reply(&self, id: &RequestId, list: ListParams, session: Session) -> Option<Vec<u8>> {
         let offers_card = self.state.app && session.client_renders_apps;
-        if list.jsonrpc != "2.0"
-            || list.method != "tools/list"
-            || cursor.is_some()
-            || protocol_meta(&meta)
-            || offers_card
-        {
+        if list.cursor.is_some() || protocol_meta(&list.meta) || offers_card {
             return None;
         }
         let mut reply = Vec::with_capacity(TOOLS_JSON.len() + 100);
         reply.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
-        write_id(&mut reply, &list.id);
+        write_id(&mut reply, id);
         reply.extend_from_slice(br#","result":{"#);
         if session.result_type {
             reply.extend_from_slice(br#""resultType":"complete","#);
@@ -224,7 +223,7 @@ fn error_reply(id: &RequestId, message: String, session: Session) -> Vec<u8> {
 }
 
 /// Protocol keys in `_meta` make rmcp validate and negotiate per request.
-fn protocol_meta(meta: &Option<serde_json::Map<String, serde_json::Value>>) -> bool {
+fn protocol_meta(meta: &Option<Meta>) -> bool {
     meta.as_ref().is_some_and(|meta| {
         meta.keys()
             .any(|k| k.starts_with("io.modelcontextprotocol/"))

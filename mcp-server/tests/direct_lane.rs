@@ -135,6 +135,7 @@ async fn unusual_calls_get_the_reply_rmcp_gives() {
         // per-request protocol metadata (rmcp's).
         json!({"jsonrpc": "2.0", "id": 24, "method": "tools/list"}),
         json!({"jsonrpc": "2.0", "id": 25, "method": "tools/list", "params": {}}),
+        json!({"jsonrpc": "2.0", "id": 28, "method": "tools/list", "params": null}),
         json!({"jsonrpc": "2.0", "id": "l\u{e9}", "method": "tools/list", "params": {"_meta": {"progressToken": 1}}}),
         json!({"jsonrpc": "2.0", "id": 26, "method": "tools/list", "params": {"cursor": "x"}}),
         json!({"jsonrpc": "2.0", "id": 27, "method": "tools/list", "params": {"_meta": {"io.modelcontextprotocol/protocolVersion": "2025-11-25"}}}),
