@@ -200,11 +200,7 @@ impl TaskView {
 /// than a pay-as-you-go price.
 pub fn task_view(body: &Value) -> Result<TaskView, PiapiShapeError> {
     let (data, at) = unwrap_envelope(body)?;
-    let task_id = optional_string(data, &at, "task_id")?
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| {
-            PiapiShapeError::at(at.key("task_id"), "missing; a task view carries its id")
-        })?;
+    let task_id = required_task_id(data, &at)?;
     let input = object_field(data, &at, "input")?
         .cloned()
         .unwrap_or_default();
@@ -212,14 +208,7 @@ pub fn task_view(body: &Value) -> Result<TaskView, PiapiShapeError> {
 
     let meta_at = at.child("meta");
     let meta = object_field(data, &at, "meta")?;
-    let usage = match meta {
-        Some(meta) => object_field(meta, &meta_at, "usage")?,
-        None => None,
-    };
-    let (frozen_points, consumed_points) = match usage {
-        Some(usage) => usage_points(usage, &meta_at.child("usage"))?,
-        None => (0, 0),
-    };
+    let (frozen_points, consumed_points) = usage_in(meta, &meta_at)?.unwrap_or((0, 0));
     let private_pool = match meta.and_then(|m| present(m, "is_using_private_pool")) {
         Some(Value::Bool(b)) => Some(*b),
         Some(other) => {
@@ -295,25 +284,38 @@ pub struct TaskUsage {
 /// status and `meta.usage`, with the same shape rules as [`task_cost`].
 pub fn task_usage(body: &Value) -> Result<TaskUsage, PiapiShapeError> {
     let (data, at) = unwrap_envelope(body)?;
-    let task_id = optional_string(data, &at, "task_id")?
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| {
-            PiapiShapeError::at(at.key("task_id"), "missing; a task view carries its id")
-        })?;
+    let task_id = required_task_id(data, &at)?;
     let status = optional_string(data, &at, "status")?.map(|s| s.to_ascii_lowercase());
     let meta_at = at.child("meta");
-    let usage = match object_field(data, &at, "meta")? {
-        Some(meta) => object_field(meta, &meta_at, "usage")?,
-        None => None,
-    };
-    let usage = usage
-        .map(|u| usage_points(u, &meta_at.child("usage")))
-        .transpose()?;
+    let usage = usage_in(object_field(data, &at, "meta")?, &meta_at)?;
     Ok(TaskUsage {
         task_id,
         status,
         usage,
     })
+}
+
+/// A task view's `task_id`, which it must carry to be matched with anything.
+fn required_task_id(data: &Map<String, Value>, at: &Path) -> Result<String, PiapiShapeError> {
+    optional_string(data, at, "task_id")?
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            PiapiShapeError::at(at.key("task_id"), "missing; a task view carries its id")
+        })
+}
+
+/// `(frozen, consume)` points from `meta.usage` (`meta` read at `meta_at`); `None` when the
+/// task has no usage yet.
+fn usage_in(
+    meta: Option<&Map<String, Value>>,
+    meta_at: &Path,
+) -> Result<Option<(u64, u64)>, PiapiShapeError> {
+    let Some(meta) = meta else {
+        return Ok(None);
+    };
+    object_field(meta, meta_at, "usage")?
+        .map(|usage| usage_points(usage, &meta_at.child("usage")))
+        .transpose()
 }
 
 /// The `config` a task ran with, as far as `meta.is_using_private_pool` tells.
