@@ -12,8 +12,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use base64::Engine;
@@ -28,9 +26,9 @@ use piapi_billing_tests::account::{Account, Kind, generate};
 use rmcp::ServiceExt;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use support::logs::{log_text, logs};
 use support::mock_piapi::{Behaviour, History, MockPiapi};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tracing_subscriber::fmt::MakeWriter;
 
 const CANARY: &str = "sk-canary-5be1e0c2-DO-NOT-LEAK";
 const TASKS: usize = 500;
@@ -662,48 +660,6 @@ async fn the_key_reaches_no_result_progress_chart_table_or_log() {
                 .iter()
                 .any(|(n, v)| n != "x-api-key" && v.contains(CANARY));
         assert!(!elsewhere, "the key was sent outside x-api-key: {r:?}");
-    }
-}
-
-/// Everything every test in this binary has logged, at every level.
-fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(Capture(buffer.clone()))
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
-        tracing_log::LogTracer::init().expect("route log records into tracing");
-        buffer
-    })
-}
-
-fn log_text() -> String {
-    String::from_utf8_lossy(&logs().lock().unwrap()).into_owned()
-}
-
-#[derive(Clone)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
     }
 }
 

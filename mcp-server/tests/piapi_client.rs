@@ -10,61 +10,17 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use piapi_billing::Billing;
 use piapi_billing_mcp::piapi_client::{PiapiClient, PiapiConfig, PiapiError, SecretKey};
 use serde_json::json;
+use support::logs::{log_text, logs};
 use support::mock_piapi::{
     Behaviour, KLING_TASK_ID, MockPiapi, account_info_legacy, account_info_older, kling_task,
 };
-use tracing_subscriber::fmt::MakeWriter;
 
 const CANARY: &str = "sk-canary-7f3a9c1e-DO-NOT-LEAK";
-
-/// Everything every test has logged, at every level.
-fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(Capture(buffer.clone()))
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
-        tracing_log::LogTracer::init().expect("route log records into tracing");
-        buffer
-    })
-}
-
-#[derive(Clone)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-fn log_text() -> String {
-    String::from_utf8_lossy(&logs().lock().unwrap()).into_owned()
-}
 
 /// A client for the mock: short timeouts and backoff so failures are quick.
 fn client(mock: &MockPiapi, timeout: Duration, retries: u32) -> PiapiClient {
