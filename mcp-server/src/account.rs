@@ -10,6 +10,7 @@
 //! figure silently includes what could not be read. Only the first history page is required:
 //! without it nothing is known, so its failure is the call's error.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use piapi_billing::ledger::TaskId;
@@ -85,16 +86,22 @@ pub const NO_LEDGER_FOR_KEYS: &str = "group_by: \"key\" needs the ledger the bud
 
 /// Names the virtual key of every task the gateway created; the others keep none.
 async fn name_keys(history: &mut HistoryRead, gateway: &dyn GatewayReads) -> Result<(), String> {
+    // An id the gateway could not have stored is not one of its tasks.
+    let ids: Vec<TaskId> = history
+        .tasks
+        .iter()
+        .filter_map(|t| TaskId::new(t.task_id.clone()).ok())
+        .collect();
+    let records = gateway
+        .tasks_by_ids(&ids)
+        .await
+        .map_err(|e| format!("group_by: \"key\": the ledger cannot be read: {e}"))?;
+    let keys: HashMap<String, String> = records
+        .into_iter()
+        .filter_map(|r| Some((r.task.task_id?.to_string(), r.task.open.key_id.to_string())))
+        .collect();
     for task in &mut history.tasks {
-        // An id the gateway could not have stored is not one of its tasks.
-        let Ok(id) = TaskId::new(task.task_id.clone()) else {
-            continue;
-        };
-        let record = gateway
-            .task_by_id(&id)
-            .await
-            .map_err(|e| format!("group_by: \"key\": the ledger cannot be read: {e}"))?;
-        task.key_id = record.map(|r| r.task.open.key_id.to_string());
+        task.key_id = keys.get(&task.task_id).cloned();
     }
     Ok(())
 }

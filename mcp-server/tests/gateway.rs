@@ -266,6 +266,21 @@ async fn fifty_clients_two_gateways(ledger: &str) {
         assert_eq!(record.hold.state, HoldState::Settled);
         assert_eq!(record.hold.charge.unwrap().amount, Usd(usd("0.2")));
     }
+    // One read of them all (as a spend report by key does) finds the same tasks, and skips an
+    // id the gateway never saw.
+    let mut ids: Vec<piapi_billing::ledger::TaskId> = mock
+        .task_ids()
+        .into_iter()
+        .map(|id| piapi_billing::ledger::TaskId::new(id).unwrap())
+        .collect();
+    let known = ids.len();
+    ids.push(piapi_billing::ledger::TaskId::new("not-a-gateway-task").unwrap());
+    let bulk = store.gateway().tasks_by_ids(&ids).await.unwrap();
+    assert_eq!(bulk.len(), known);
+    for r in &bulk {
+        assert!(ids[..known].contains(r.task.task_id.as_ref().unwrap()));
+        assert_eq!(r.hold.state, HoldState::Settled);
+    }
     assert!(samples > 0);
     no_leak(&seen.text(), &gateways);
     // The gateway forwarded with the real key and never with a virtual one.

@@ -483,6 +483,19 @@ impl GatewayReads for FileStore {
         }))
     }
 
+    fn tasks_by_ids<'a>(
+        &'a self,
+        task_ids: &'a [TaskId],
+    ) -> BoxFuture<'a, Result<Vec<TaskRecord>, LedgerError>> {
+        let ids = task_ids.to_vec();
+        Box::pin(self.blocking(move |s| {
+            s.inspect(|l| {
+                let tasks = ids.iter().filter_map(|id| l.task_by_id(id).cloned());
+                Self::records(l, tasks)
+            })
+        }))
+    }
+
     fn open_tasks(&self, limit: usize) -> BoxFuture<'_, Result<Vec<TaskRecord>, LedgerError>> {
         Box::pin(self.blocking(move |s| {
             s.inspect(|l| {

@@ -69,6 +69,12 @@ pub trait GatewayReads: Send + Sync {
         &'a self,
         task_id: &'a TaskId,
     ) -> BoxFuture<'a, Result<Option<TaskRecord>, LedgerError>>;
+    /// The gateway tasks among `task_ids` (those PiAPI's ids name), with their holds, in one
+    /// read: a report over an account's history asks for thousands at once.
+    fn tasks_by_ids<'a>(
+        &'a self,
+        task_ids: &'a [TaskId],
+    ) -> BoxFuture<'a, Result<Vec<TaskRecord>, LedgerError>>;
     /// Gateway tasks whose hold is still pending and whose task id is known, oldest first.
     fn open_tasks(&self, limit: usize) -> BoxFuture<'_, Result<Vec<TaskRecord>, LedgerError>>;
     /// Every budget-window account of a key.

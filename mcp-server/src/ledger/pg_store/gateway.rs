@@ -200,6 +200,20 @@ impl GatewayReads for PgStore {
         })
     }
 
+    fn tasks_by_ids<'a>(
+        &'a self,
+        task_ids: &'a [TaskId],
+    ) -> BoxFuture<'a, Result<Vec<TaskRecord>, LedgerError>> {
+        Box::pin(async move {
+            let ids: Vec<&str> = task_ids.iter().map(TaskId::as_str).collect();
+            self.read(&joined("t.task_id = ANY($1)"), &[&ids])
+                .await?
+                .iter()
+                .map(record_from_row)
+                .collect()
+        })
+    }
+
     fn open_tasks(&self, limit: usize) -> BoxFuture<'_, Result<Vec<TaskRecord>, LedgerError>> {
         Box::pin(async move {
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
