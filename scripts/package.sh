@@ -149,9 +149,25 @@ pack_mcpb() {
     log "bundle: piapi-billing-mcp-$version.mcpb (server/bin/:$dirs; sha256 $sha)"
 }
 
+# The dry-run verifies each crate against the others through a temporary registry under
+# target/package/, and cargo extracts that registry's crates into
+# $CARGO_HOME/registry/src/-<hash of the registry's path>/<name>-<version>/. An extraction that
+# already exists is reused as is, so a clone at a path that packaged an older commit (a CI
+# machine's fixed checkout) would verify this commit's core against last run's derive crate.
+# Only our own crates' extractions under those temporary registries (the "-" prefix; crates.io's
+# start with "index.") are removed; nothing downloaded is touched.
+forget_extracted_crates() {
+    local home="${CARGO_HOME:-$HOME/.cargo}" name
+    while read -r name; do
+        rm -rf "$home"/registry/src/-*/"$name"
+    done < <(cargo metadata --no-deps --format-version 1 --locked --manifest-path "$ROOT/Cargo.toml" |
+        node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const p of JSON.parse(s).packages)if(p.publish===null)console.log(`${p.name}-${p.version}`)})')
+}
+
 # `cargo publish --workspace` takes every crate not marked publish = false, in dependency order,
 # so a crate added to the workspace is packaged without touching this script.
 pack_crates() {
+    forget_extracted_crates
     log "cargo publish --workspace --dry-run"
     (cd "$ROOT" && cargo publish --workspace --dry-run --locked --allow-dirty --quiet)
     mkdir -p "$DIST/crates"
