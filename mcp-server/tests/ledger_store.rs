@@ -259,6 +259,81 @@ async fn postgres_scenario() {
     );
 }
 
+/// A batch that names a hold another instance creates while the batch waits for an account
+/// lock: the owners it looked up before waiting miss the new hold's account, which it must not
+/// change unlocked. It tries again and settles the hold under that account's lock, instead of
+/// failing every command in the batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_hold_created_while_a_batch_waits_is_settled_under_its_lock() {
+    let Some(url) = fresh_pg_database().await else {
+        return;
+    };
+    let (a, b) = tokio::join!(PgStore::open(&url), PgStore::open(&url));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let now = piapi_billing::ledger::Timestamp(1_000);
+    let funded = b
+        .execute(vec![grant("g-z", "z", "10"), grant("g-w", "w", "10")], now)
+        .await
+        .unwrap();
+    assert!(funded.iter().all(Result::is_ok), "{funded:?}");
+
+    // A third writer holds account z's row lock, so the batch below waits on it.
+    let (other, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    other
+        .batch_execute("BEGIN; SELECT 1 FROM ledger_accounts WHERE id = 'z' FOR UPDATE")
+        .await
+        .unwrap();
+    let batch = tokio::spawn(async move {
+        a.execute(
+            vec![reserve("r-z", "z", "1", 60_000), settle("x", "0.5")],
+            now,
+        )
+        .await
+    });
+    let waiting = "SELECT count(*) FROM pg_stat_activity \
+                   WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while other
+        .query_one(waiting, &[])
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+        == 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the batch never waited for z"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // While it waits, another instance creates the hold it names, on account w.
+    let created = b.execute(vec![reserve("x", "w", "1", 60_000)], now).await;
+    assert!(created.unwrap()[0].is_ok());
+    other.batch_execute("ROLLBACK").await.unwrap();
+
+    let results = batch
+        .await
+        .unwrap()
+        .expect("the batch is retried, not failed");
+    assert!(
+        matches!(results[0], Ok(Outcome::Reserved(_))),
+        "{results:?}"
+    );
+    let Ok(Outcome::Settled(settled)) = &results[1] else {
+        panic!("x is settled once its account is locked: {results:?}");
+    };
+    assert_eq!(settled.charged_usd, usd("0.5"));
+    let w = b.account(&account("w")).await.unwrap();
+    assert_eq!(
+        (w.posted_usd, w.pending_usd),
+        (usd("0.5"), usd("0")),
+        "{w:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_two_instances_never_overspend() {
     let Some(url) = fresh_pg_database().await else {

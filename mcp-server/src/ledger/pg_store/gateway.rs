@@ -13,6 +13,7 @@ use tokio_postgres::types::ToSql;
 
 use super::rows::{
     ACCOUNT_COLUMNS, HOLD_COLUMNS, account_from_row, bad_row, db_time, from_db_time, hold_from_row,
+    rows_in,
 };
 use super::{Failure, PgStore, rows_to, run};
 use crate::ledger::store::{BoxFuture, GatewayReads, TaskRecord};
@@ -31,15 +32,18 @@ pub(super) async fn load(
     let mut loaded_keys = Vec::new();
     if !key_ids.is_empty() {
         let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM ledger_keys WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+            "SELECT {KEY_COLUMNS} FROM {} ORDER BY id FOR UPDATE OF ledger_keys",
+            rows_in("ledger_keys", "id", 1)
         );
         let select = tx.prepare_cached(&sql).await?;
         loaded_keys = rows_to(tx.query(&select, &[&key_ids]).await?, key_from_row)?;
     }
     let mut tasks = Vec::new();
     if !hold_ids.is_empty() {
-        let sql =
-            format!("SELECT {TASK_COLUMNS} FROM ledger_gateway_tasks WHERE hold_id = ANY($1)");
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM {}",
+            rows_in("ledger_gateway_tasks", "hold_id", 1)
+        );
         let select = tx.prepare_cached(&sql).await?;
         tasks = rows_to(tx.query(&select, &[&hold_ids]).await?, task_from_row)?;
     }

@@ -17,6 +17,16 @@ pub(super) const ACCOUNT_COLUMNS: &str =
 pub(super) const GRANT_COLUMNS: &str =
     "id, account, amount_points, bonus_points, granted_at_ms, memo";
 
+/// `table` joined to the ids in the text array parameter `$param`: "the rows with these ids",
+/// planned as one index lookup per id whatever the table's size. (`key = ANY($n)` on a
+/// generic plan may instead walk the whole array for every row a scan visits.) Ids must be
+/// distinct, as they are when they come from a set, or rows would repeat.
+pub(super) fn rows_in(table: &str, key: &str, param: usize) -> String {
+    format!(
+        "{table} JOIN unnest(${param}::text[]) AS wanted(wanted_id) ON {table}.{key} = wanted_id"
+    )
+}
+
 /// The columns of a set of holds, as arrays for `unnest`.
 pub(super) struct HoldColumns<'a> {
     pub id: Vec<&'a str>,
