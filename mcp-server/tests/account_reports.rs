@@ -16,13 +16,15 @@ use std::time::Duration;
 
 use base64::Engine;
 use piapi_billing::ops::window::utc_date;
-use piapi_billing::{Billing, GroupBy, ReconcileArgs, SpendReportArgs};
+use piapi_billing::{
+    Billing, GroupBy, ReconcileArgs, ReconcileReport, SpendReport, SpendReportArgs,
+};
 use piapi_billing_mcp::account::{self, no_progress};
 use piapi_billing_mcp::clock::now_unix;
 use piapi_billing_mcp::piapi_client::{PiapiClient, PiapiConfig, SecretKey};
 use piapi_billing_mcp::stdio::StdioTransport;
 use piapi_billing_mcp::{AppState, BillingServer};
-use piapi_billing_tests::account::{Account, Kind, generate};
+use piapi_billing_tests::account::{Account, Kind, Task, generate};
 use rmcp::ServiceExt;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -68,6 +70,44 @@ fn spend_args(by: GroupBy) -> SpendReportArgs {
     }
 }
 
+/// `spend_report` over the mock's history since 8 days ago, grouped `by`, without a ledger.
+async fn spend(mock: &MockPiapi, by: GroupBy) -> Result<SpendReport, String> {
+    account::spend(
+        &client(mock),
+        &spend_args(by),
+        now_unix(),
+        no_progress(),
+        None,
+    )
+    .await
+}
+
+/// `reconcile_charges` over the mock's history since 8 days ago, priced by `billing`.
+async fn reconcile(mock: &MockPiapi, billing: &Billing) -> Result<ReconcileReport, String> {
+    account::reconcile(
+        &client(mock),
+        billing,
+        &reconcile_args(),
+        now_unix(),
+        no_progress(),
+    )
+    .await
+}
+
+/// Whether the spend totals count a task: finished, with a usage the report can read.
+fn counted(t: &Task) -> bool {
+    t.finished() && t.kind != Kind::OddUsage
+}
+
+/// The points of the counted tasks, less those of `left_out`.
+fn counted_points(acc: &Account, left_out: &[&str]) -> u64 {
+    acc.tasks
+        .iter()
+        .filter(|t| counted(t) && !left_out.contains(&t.task_id.as_str()))
+        .map(|t| t.points)
+        .sum()
+}
+
 fn ids_of(acc: &Account, kind: Kind) -> Vec<String> {
     acc.tasks
         .iter()
@@ -95,15 +135,7 @@ async fn reconcile_finds_exactly_the_drifted_rows_and_its_overlay_clears_them() 
     );
     let mock = MockPiapi::start(Behaviour::new(CANARY).history(history(&acc))).await;
     let billing = Billing::new();
-    let report = account::reconcile(
-        &client(&mock),
-        &billing,
-        &reconcile_args(),
-        now_unix(),
-        no_progress(),
-    )
-    .await
-    .expect("a report");
+    let report = reconcile(&mock, &billing).await.expect("a report");
 
     let drifted: BTreeMap<String, Decimal> = acc.drifted.iter().cloned().collect();
     let outside: BTreeMap<String, Decimal> = report
@@ -160,15 +192,7 @@ async fn reconcile_finds_exactly_the_drifted_rows_and_its_overlay_clears_them() 
     // The overlay, written as JSON and loaded as --price-overlay loads it, clears the drift.
     let text = serde_json::to_string_pretty(&overlay).unwrap();
     let corrected = Billing::with_catalog(billing.catalog().with_overlay(&text).expect("loads"));
-    let again = account::reconcile(
-        &client(&mock),
-        &corrected,
-        &reconcile_args(),
-        now_unix(),
-        no_progress(),
-    )
-    .await
-    .unwrap();
+    let again = reconcile(&mock, &corrected).await.unwrap();
     assert!(
         again.rows.iter().all(|r| r.outside == 0),
         "{:?}",
@@ -204,9 +228,7 @@ fn assert_skips(acc: &Account, skipped: &[piapi_billing::SkippedTask]) {
 async fn spend_totals_equal_the_mock_charges_in_every_grouping() {
     let acc = account();
     let mock = MockPiapi::start(Behaviour::new(CANARY).history(history(&acc))).await;
-    let counted =
-        |t: &&piapi_billing_tests::account::Task| t.finished() && t.kind != Kind::OddUsage;
-    let expected_total: u64 = acc.tasks.iter().filter(counted).map(|t| t.points).sum();
+    let expected_total = counted_points(&acc, &[]);
     let frozen: u64 = acc
         .tasks
         .iter()
@@ -215,7 +237,7 @@ async fn spend_totals_equal_the_mock_charges_in_every_grouping() {
         .sum();
     let mut by_model: BTreeMap<String, u64> = BTreeMap::new();
     let mut by_day: BTreeMap<String, u64> = BTreeMap::new();
-    for t in acc.tasks.iter().filter(counted) {
+    for t in acc.tasks.iter().filter(|t| counted(t)) {
         *by_model.entry(t.model.clone()).or_default() += t.points;
         *by_day.entry(utc_date(t.created_at)).or_default() += t.points;
     }
@@ -225,15 +247,7 @@ async fn spend_totals_equal_the_mock_charges_in_every_grouping() {
         GroupBy::TaskType,
         GroupBy::ServiceMode,
     ] {
-        let r = account::spend(
-            &client(&mock),
-            &spend_args(by),
-            now_unix(),
-            no_progress(),
-            None,
-        )
-        .await
-        .unwrap();
+        let r = spend(&mock, by).await.unwrap();
         assert_eq!(r.total_points, expected_total, "{by:?}");
         assert_eq!(
             r.total_usd.0 * Decimal::from(10_000_000u64),
@@ -265,21 +279,8 @@ async fn spend_totals_equal_the_mock_charges_in_every_grouping() {
 async fn a_history_without_totals_is_read_page_after_page() {
     let acc = account();
     let mock = MockPiapi::start(Behaviour::new(CANARY).history(history(&acc)).omit_total()).await;
-    let expected: u64 = acc
-        .tasks
-        .iter()
-        .filter(|t| t.finished() && t.kind != Kind::OddUsage)
-        .map(|t| t.points)
-        .sum();
-    let r = account::spend(
-        &client(&mock),
-        &spend_args(GroupBy::Day),
-        now_unix(),
-        no_progress(),
-        None,
-    )
-    .await
-    .unwrap();
+    let expected = counted_points(&acc, &[]);
+    let r = spend(&mock, GroupBy::Day).await.unwrap();
     assert_eq!(r.total_points, expected);
     assert!(!r.truncated);
     let pages = mock
@@ -305,21 +306,8 @@ async fn a_failing_history_page_is_reported_and_left_out_of_the_totals() {
         .iter()
         .map(|i| i["task_id"].as_str().unwrap())
         .collect();
-    let expected: u64 = acc
-        .tasks
-        .iter()
-        .filter(|t| t.finished() && t.kind != Kind::OddUsage && !lost.contains(&t.task_id.as_str()))
-        .map(|t| t.points)
-        .sum();
-    let r = account::spend(
-        &client(&mock),
-        &spend_args(GroupBy::Model),
-        now_unix(),
-        no_progress(),
-        None,
-    )
-    .await
-    .unwrap();
+    let expected = counted_points(&acc, &lost);
+    let r = spend(&mock, GroupBy::Model).await.unwrap();
     assert_eq!(r.total_points, expected);
     let page = r
         .skipped
@@ -332,15 +320,7 @@ async fn a_failing_history_page_is_reported_and_left_out_of_the_totals() {
         page.reason
     );
 
-    let r = account::reconcile(
-        &client(&mock),
-        &Billing::new(),
-        &reconcile_args(),
-        now_unix(),
-        no_progress(),
-    )
-    .await
-    .unwrap();
+    let r = reconcile(&mock, &Billing::new()).await.unwrap();
     assert!(
         r.tasks_skipped
             .iter()
@@ -355,15 +335,7 @@ async fn a_failing_history_page_is_reported_and_left_out_of_the_totals() {
             .failing_page(1),
     )
     .await;
-    let err = account::spend(
-        &client(&mock),
-        &spend_args(GroupBy::Day),
-        now_unix(),
-        no_progress(),
-        None,
-    )
-    .await
-    .unwrap_err();
+    let err = spend(&mock, GroupBy::Day).await.unwrap_err();
     assert!(err.contains("task history") && err.contains("500"), "{err}");
 }
 
@@ -717,12 +689,7 @@ async fn the_cli_prints_tables_json_the_chart_and_an_overlay_that_clears_the_dri
     assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
     let json: Value =
         serde_json::from_str(&stdout(&cli(&["spend", "--since", "8d", "--json"], &mock))).unwrap();
-    let expected: u64 = acc
-        .tasks
-        .iter()
-        .filter(|t| t.finished() && t.kind != Kind::OddUsage)
-        .map(|t| t.points)
-        .sum();
+    let expected = counted_points(&acc, &[]);
     assert_eq!(json["total_points"], json!(expected));
 
     let out = cli(
