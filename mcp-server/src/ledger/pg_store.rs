@@ -520,9 +520,9 @@ async fn lock_accounts(
     let lock = tx
         .prepare_cached(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id IN \
-             (SELECT unnest($1::text[]) UNION SELECT account FROM {}) \
-             ORDER BY id FOR UPDATE OF ledger_accounts",
-            rows::rows_in("ledger_holds", "id", 2)
+             (SELECT unnest($1::text[]) UNION SELECT account FROM ledger_holds WHERE {}) \
+             ORDER BY id FOR UPDATE",
+            rows::id_in("id", 2)
         ))
         .await?;
     rows_to(
@@ -551,8 +551,8 @@ async fn select_by_ids<T>(
     }
     let select = tx
         .prepare_cached(&format!(
-            "SELECT {columns} FROM {}",
-            rows::rows_in(table, "id", 1)
+            "SELECT {columns} FROM {table} WHERE {}",
+            rows::id_in("id", 1)
         ))
         .await?;
     rows_to(tx.query(&select, &[&ids]).await?, from_row)

@@ -13,7 +13,7 @@ use tokio_postgres::types::ToSql;
 
 use super::rows::{
     ACCOUNT_COLUMNS, HOLD_COLUMNS, account_from_row, bad_row, db_time, from_db_time, hold_from_row,
-    rows_in,
+    id_in,
 };
 use super::{Failure, PgStore, rows_to, run};
 use crate::ledger::store::{BoxFuture, GatewayReads, TaskRecord};
@@ -32,8 +32,8 @@ pub(super) async fn load(
     let mut loaded_keys = Vec::new();
     if !key_ids.is_empty() {
         let sql = format!(
-            "SELECT {KEY_COLUMNS} FROM {} ORDER BY id FOR UPDATE OF ledger_keys",
-            rows_in("ledger_keys", "id", 1)
+            "SELECT {KEY_COLUMNS} FROM ledger_keys WHERE {} ORDER BY id FOR UPDATE",
+            id_in("id", 1)
         );
         let select = tx.prepare_cached(&sql).await?;
         loaded_keys = rows_to(tx.query(&select, &[&key_ids]).await?, key_from_row)?;
@@ -41,8 +41,8 @@ pub(super) async fn load(
     let mut tasks = Vec::new();
     if !hold_ids.is_empty() {
         let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM {}",
-            rows_in("ledger_gateway_tasks", "hold_id", 1)
+            "SELECT {TASK_COLUMNS} FROM ledger_gateway_tasks WHERE {}",
+            id_in("hold_id", 1)
         );
         let select = tx.prepare_cached(&sql).await?;
         tasks = rows_to(tx.query(&select, &[&hold_ids]).await?, task_from_row)?;
@@ -210,7 +210,7 @@ impl GatewayReads for PgStore {
     ) -> BoxFuture<'a, Result<Vec<TaskRecord>, LedgerError>> {
         Box::pin(async move {
             let ids: Vec<&str> = task_ids.iter().map(TaskId::as_str).collect();
-            self.read(&joined("t.task_id = ANY($1)"), &[&ids])
+            self.read(&joined(&id_in("t.task_id", 1)), &[&ids])
                 .await?
                 .iter()
                 .map(record_from_row)

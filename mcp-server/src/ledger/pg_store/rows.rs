@@ -17,14 +17,12 @@ pub(super) const ACCOUNT_COLUMNS: &str =
 pub(super) const GRANT_COLUMNS: &str =
     "id, account, amount_points, bonus_points, granted_at_ms, memo";
 
-/// `table` joined to the ids in the text array parameter `$param`: "the rows with these ids",
-/// planned as one index lookup per id whatever the table's size. (`key = ANY($n)` on a
-/// generic plan may instead walk the whole array for every row a scan visits.) Ids must be
-/// distinct, as they are when they come from a set, or rows would repeat.
-pub(super) fn rows_in(table: &str, key: &str, param: usize) -> String {
-    format!(
-        "{table} JOIN unnest(${param}::text[]) AS wanted(wanted_id) ON {table}.{key} = wanted_id"
-    )
+/// A filter for "`column` is one of the ids in the text array parameter `$param`", as a
+/// semi-join on `unnest`: one index probe per id, whatever the table's size, and duplicate ids
+/// do not repeat rows. (`column = ANY($n)` on a generic plan may instead walk the whole array
+/// for every row a scan visits: 256 ids against 10,000 holds cost 16 ms a batch.)
+pub(super) fn id_in(column: &str, param: usize) -> String {
+    format!("{column} IN (SELECT unnest(${param}::text[]))")
 }
 
 /// The columns of a set of holds, as arrays for `unnest`.
