@@ -157,29 +157,34 @@ pack_mcpb() {
 # Only our own crates' extractions under those temporary registries (the "-" prefix; crates.io's
 # start with "index.") are removed; nothing downloaded is touched.
 forget_extracted_crates() {
-    local home="${CARGO_HOME:-$HOME/.cargo}" name
-    while read -r name; do
-        rm -rf "$home"/registry/src/-*/"$name"
-    done < <(cargo metadata --no-deps --format-version 1 --locked --manifest-path "$ROOT/Cargo.toml" |
-        node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const p of JSON.parse(s).packages)if(p.publish===null)console.log(`${p.name}-${p.version}`)})')
+    local home="${CARGO_HOME:-$HOME/.cargo}" crate
+    for crate in "$@"; do
+        rm -rf "$home"/registry/src/-*/"$crate"
+    done
 }
 
-# `cargo publish --workspace` takes every crate not marked publish = false, in dependency order,
-# so a crate added to the workspace is packaged without touching this script.
+# Every crate `cargo publish --workspace` takes (those not marked publish = false), as
+# NAME-VERSION, so a crate added to the workspace is packaged without touching this script.
+publishable_crates() {
+    cargo metadata --no-deps --format-version 1 --locked --manifest-path "$ROOT/Cargo.toml" |
+        node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const p of JSON.parse(s).packages)if(p.publish===null)console.log(`${p.name}-${p.version}`)})'
+}
+
 pack_crates() {
-    forget_extracted_crates
+    local crates crate dir
+    mapfile -t crates < <(publishable_crates)
+    [ "${#crates[@]}" -gt 0 ] || die "cargo metadata named no publishable crate"
+    forget_extracted_crates "${crates[@]}"
     log "cargo publish --workspace --dry-run"
     (cd "$ROOT" && cargo publish --workspace --dry-run --locked --allow-dirty --quiet)
     mkdir -p "$DIST/crates"
-    cargo metadata --no-deps --format-version 1 --locked --manifest-path "$ROOT/Cargo.toml" |
-        node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s);for(const p of m.packages)if(p.publish===null)console.log(`${p.name}-${p.version}.crate`)})' |
-        while read -r crate; do
-            # `cargo publish` of several crates leaves them in package/tmp-crate/ (cargo 1.90+).
-            for dir in "$TARGET_DIR/package/tmp-crate" "$TARGET_DIR/package"; do
-                if [ -f "$dir/$crate" ]; then cp "$dir/$crate" "$DIST/crates/"; continue 2; fi
-            done
-            die "cargo publish --dry-run left no $crate"
+    for crate in "${crates[@]}"; do
+        # `cargo publish` of several crates leaves them in package/tmp-crate/ (cargo 1.90+).
+        for dir in "$TARGET_DIR/package/tmp-crate" "$TARGET_DIR/package"; do
+            if [ -f "$dir/$crate.crate" ]; then cp "$dir/$crate.crate" "$DIST/crates/"; continue 2; fi
         done
+        die "cargo publish --dry-run left no $crate.crate"
+    done
     log "crates: $(cd "$DIST/crates" && echo *.crate)"
 }
 
